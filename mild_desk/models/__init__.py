@@ -1,0 +1,1 @@
+"""Tables, enums and typed ids."""

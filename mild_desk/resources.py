@@ -1,0 +1,36 @@
+"""Finds the data files of resources/ in a checkout and in an installed wheel, and loads them."""
+
+import functools
+import tomllib
+from importlib import resources as importlib_resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+_CHECKOUT = Path(__file__).resolve().parent.parent / "resources"
+
+
+def resource_path(name: str) -> Traversable:
+    """The resource `name` (e.g. ``"hold_table.toml"`` or ``"fonts/DejaVuSans.ttf"``).
+
+    An installed wheel carries resources/ as the package ``mild_desk._resources``; a source checkout
+    has it at the top of the repository.
+    """
+    try:
+        root: Traversable = importlib_resources.files("mild_desk._resources")
+    except ModuleNotFoundError:
+        root = _CHECKOUT
+    target = root.joinpath(*name.split("/"))
+    if not target.is_file():
+        raise FileNotFoundError(f"mild-desk resource missing: {name}")
+    return target
+
+
+def read_toml(name: str) -> dict[str, Any]:
+    return tomllib.loads(resource_path(name).read_text(encoding="utf-8"))
+
+
+@functools.cache
+def procedure_profile_defaults() -> dict[str, Any]:
+    """Default values of the procedure profile (clinic-editable copies live in the database)."""
+    return read_toml("procedure_profile.toml")

@@ -1,0 +1,157 @@
+"""The append-only audit log: recording events inside a transaction and verifying the chain."""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from enum import Enum
+from typing import Any
+
+from sqlmodel import col, select
+
+from mild_desk.db import Database, Transaction
+from mild_desk.models.tables import AuditEvent, AuditHead
+from mild_desk.rules.audit_chain import GENESIS, ChainLink, event_hash, first_bad_link
+from mild_desk.services.base import Actor, require, utcnow
+
+_SECRET_KEYS = frozenset({"password", "password_hash"})
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    seq: int
+    at: datetime
+    actor_name: str
+    action: str
+    entity: str
+    entity_id: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    ok: bool
+    events: int
+    problem: str | None
+
+
+def record(
+    tx: Transaction,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: object,
+    *,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Append one event to the chain in the caller's transaction (kept only if it commits)."""
+    session = tx.session
+    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+    at = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    fields = {
+        "seq": head.seq + 1,
+        "at": at,
+        "actor_name": actor.username if actor else "system",
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "before": _canonical(before),
+        "after": _canonical(after),
+        "prev_hash": head.hash,
+    }
+    digest = event_hash(**fields)  # type: ignore[arg-type]
+    session.add(
+        AuditEvent(
+            id=head.seq + 1,
+            at=at,
+            actor_id=actor.user_id if actor else None,
+            actor_name=str(fields["actor_name"]),
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            before=str(fields["before"]),
+            after=str(fields["after"]),
+            prev_hash=head.hash,
+            hash=digest,
+        )
+    )
+    head.seq += 1
+    head.hash = digest
+    session.add(head)
+
+
+def verify(db: Database, actor: Actor | None = None) -> VerifyResult:
+    """Check the whole chain. `actor` None is the command line's own check (no login needed to
+    detect tampering); a signed-in user must be an admin."""
+    if actor is not None:
+        require(actor, "audit.verify")
+    with db.read() as tx:
+        rows = tx.session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
+        head = tx.session.get(AuditHead, 1)
+        links = [
+            ChainLink(
+                seq=r.id,
+                at=r.at,
+                actor_name=r.actor_name,
+                action=r.action,
+                entity=r.entity,
+                entity_id=r.entity_id,
+                before=r.before,
+                after=r.after,
+                prev_hash=r.prev_hash,
+                hash=r.hash,
+            )
+            for r in rows
+        ]
+        problem = first_bad_link(links, (head.seq, head.hash) if head else None)
+    return VerifyResult(ok=problem is None, events=len(links), problem=problem)
+
+
+def history(db: Database, actor: Actor, *, entity: str, entity_id: object) -> list[AuditEntry]:
+    """Every event about one record, oldest first (the appointment panel's history)."""
+    require(actor, "patient.read")
+    with db.read() as tx:
+        rows = tx.session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.entity == entity, AuditEvent.entity_id == str(entity_id))
+            .order_by(col(AuditEvent.id))
+        ).all()
+        return [
+            AuditEntry(
+                seq=r.id,
+                at=r.at,
+                actor_name=r.actor_name,
+                action=r.action,
+                entity=r.entity,
+                entity_id=r.entity_id,
+                before=json.loads(r.before),
+                after=json.loads(r.after),
+            )
+            for r in rows
+        ]
+
+
+def snapshot(obj: Any, *fields: str) -> dict[str, Any]:
+    """The named attributes of a row as a plain dict, for before/after."""
+    return {name: getattr(obj, name) for name in fields}
+
+
+def _canonical(values: Mapping[str, Any] | None) -> str:
+    clean = {k: _jsonable(v) for k, v in (values or {}).items() if k not in _SECRET_KEYS}
+    return json.dumps(clean, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value

@@ -1,0 +1,136 @@
+"""What every service shares: the acting user, the role check, the clock and input checks."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from mild_desk.errors import InvalidInput, PermissionDenied
+from mild_desk.models.enums import Role
+from mild_desk.models.types import UserId
+from mild_desk.rules.permissions import allowed
+
+NAME_MAX = 100
+TEXT_MAX = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The signed-in user on whose behalf a service acts."""
+
+    user_id: UserId
+    username: str
+    role: Role
+    full_name: str = ""
+
+
+def require(actor: Actor, action: str) -> None:
+    """Refuse unless the actor's role may perform `action`."""
+    if not allowed(actor.role, action):
+        raise PermissionDenied(f"role {actor.role.value} may not {action.replace('.', ' ')}")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def clean_text(
+    field: str, value: str | None, *, required: bool = True, max_len: int = NAME_MAX
+) -> str:
+    """Trimmed text, or InvalidInput naming the field: empty when required, too long, or holding
+    control characters (tabs and line breaks are allowed in long texts only)."""
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput("is required", field=field)
+    if len(text) > max_len:
+        raise InvalidInput(f"is too long ({len(text)} characters, at most {max_len})", field=field)
+    allowed_ws = "\n\t" if max_len > NAME_MAX else ""
+    for ch in text:
+        if ch not in allowed_ws and unicodedata.category(ch) in {"Cc", "Cs"}:
+            raise InvalidInput(f"contains a control character (U+{ord(ch):04X})", field=field)
+    return text
+
+
+_PHONE = re.compile(r"^\+?[0-9 ()./-]{7,25}$")
+
+
+def clean_phone(field: str, value: str | None, *, required: bool = False) -> str:
+    text = clean_text(field, value, required=required, max_len=30)
+    if text and not _PHONE.match(text):
+        raise InvalidInput(f"{text!r} is not a phone number", field=field)
+    return text
+
+
+def parse_date(field: str, value: str | date) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        raise InvalidInput(f"{value!r} is not a date (use YYYY-MM-DD)", field=field) from None
+
+
+def parse_time(field: str, value: str | time) -> time:
+    if isinstance(value, time):
+        return value
+    try:
+        parsed = time.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        raise InvalidInput(f"{value!r} is not a time (use HH:MM)", field=field) from None
+    if parsed.tzinfo is not None:
+        raise InvalidInput("give a clinic-local time without an offset", field=field)
+    return parsed
+
+
+def parse_datetime(field: str, value: str | datetime, tz: ZoneInfo) -> datetime:
+    """An aware UTC datetime. Text without an offset is clinic-local; a wall time that does not
+    exist (inside a daylight-saving gap) is refused rather than guessed."""
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except (ValueError, AttributeError):
+            raise InvalidInput(
+                f"{value!r} is not a date and time (use YYYY-MM-DDTHH:MM)", field=field
+            ) from None
+    if parsed.tzinfo is None:
+        local = parsed.replace(tzinfo=tz)
+        round_trip = local.astimezone(UTC).astimezone(tz)
+        if round_trip.replace(tzinfo=None) != parsed:
+            raise InvalidInput(
+                f"{parsed:%Y-%m-%d %H:%M} does not exist in {tz.key} (clocks change that night)",
+                field=field,
+            )
+        parsed = local
+    if not 1900 <= parsed.year <= 2200:
+        raise InvalidInput(f"year {parsed.year} is out of range", field=field)
+    return parsed.astimezone(UTC)
+
+
+def parse_zone(field: str, value: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise InvalidInput(f"{value!r} is not an IANA time zone", field=field) from None
+
+
+def parse_int(field: str, value: str | int, *, minimum: int, maximum: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{value!r} is not a whole number", field=field) from None
+    if not minimum <= number <= maximum:
+        raise InvalidInput(f"{number} is outside {minimum}-{maximum}", field=field)
+    return number
+
+
+def parse_float(field: str, value: str | float, *, minimum: float, maximum: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{value!r} is not a number", field=field) from None
+    if number != number or not minimum <= number <= maximum:
+        raise InvalidInput(f"{value} is outside {minimum:g}-{maximum:g}", field=field)
+    return number

@@ -1,0 +1,299 @@
+"""Clinic set-up: database initialisation, clinic settings, procedure profile, providers, rooms."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from mild_desk.db import Database, Transaction, upgrade
+from mild_desk.errors import InvalidInput, NotFound
+from mild_desk.models.tables import ClinicSettings, ProcedureProfile, Provider, Room
+from mild_desk.models.types import ProviderId, RoomId
+from mild_desk.resources import procedure_profile_defaults
+from mild_desk.services import audit
+from mild_desk.services.base import (
+    Actor,
+    clean_phone,
+    clean_text,
+    parse_float,
+    parse_int,
+    parse_zone,
+    require,
+)
+
+_PROFILE_FIELDS = (
+    "case_minutes",
+    "turnover_minutes",
+    "solids_fast_hours",
+    "clear_liquids_fast_hours",
+    "imaging_max_months",
+    "lf_min_mm",
+    "inr_max",
+    "arrival_lead_minutes",
+    "escort_required",
+    "driver_due_days_before",
+    "daily_case_cap",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicRead:
+    name: str
+    phone: str
+    timezone: str
+    idle_lock_minutes: int
+    max_failed_logins: int
+    lockout_minutes: int
+    backup_keep_days: int
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileRead:
+    case_minutes: int
+    turnover_minutes: int
+    solids_fast_hours: float
+    clear_liquids_fast_hours: float
+    imaging_max_months: int
+    lf_min_mm: float
+    inr_max: float
+    arrival_lead_minutes: int
+    escort_required: bool
+    driver_due_days_before: int
+    daily_case_cap: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRead:
+    id: ProviderId
+    name: str
+    daily_case_cap: int | None
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RoomRead:
+    id: RoomId
+    name: str
+    active: bool
+
+
+def initialise(db: Database) -> None:
+    """Upgrade the schema to head and create the settings rows; harmless when run again."""
+    upgrade(db)
+    with db.write() as tx:
+        if tx.session.get(ClinicSettings, 1) is None:
+            tx.session.add(ClinicSettings(id=1))
+        if tx.session.get(ProcedureProfile, 1) is None:
+            defaults = procedure_profile_defaults()
+            values: dict[str, Any] = {k: defaults.get(k) for k in _PROFILE_FIELDS}
+            values["daily_case_cap"] = values["daily_case_cap"] or None
+            tx.session.add(ProcedureProfile.model_validate({"id": 1, **values}))
+        tx.commit()
+
+
+def clinic(db: Database) -> ClinicRead:
+    with db.read() as tx:
+        return clinic_in(tx.session)
+
+
+def clinic_in(session: Session) -> ClinicRead:
+    row = session.get(ClinicSettings, 1) or ClinicSettings()
+    return ClinicRead(
+        name=row.name,
+        phone=row.phone,
+        timezone=row.timezone,
+        idle_lock_minutes=row.idle_lock_minutes,
+        max_failed_logins=row.max_failed_logins,
+        lockout_minutes=row.lockout_minutes,
+        backup_keep_days=row.backup_keep_days,
+    )
+
+
+def set_clinic(
+    db: Database,
+    actor: Actor,
+    *,
+    name: str | None = None,
+    phone: str | None = None,
+    timezone: str | None = None,
+    idle_lock_minutes: int | str | None = None,
+    now: datetime | None = None,
+) -> ClinicRead:
+    require(actor, "clinic.configure")
+    changes: dict[str, Any] = {}
+    if name is not None:
+        changes["name"] = clean_text("name", name)
+    if phone is not None:
+        changes["phone"] = clean_phone("phone", phone)
+    if timezone is not None:
+        changes["timezone"] = parse_zone("tz", timezone).key
+    if idle_lock_minutes is not None:
+        changes["idle_lock_minutes"] = parse_int(
+            "idle_lock_minutes", idle_lock_minutes, minimum=1, maximum=480
+        )
+    with db.write() as tx:
+        row = _settings_row(tx.session)
+        _apply(tx, actor, row, changes, "clinic.set", "clinic_settings", now)
+        tx.commit()
+        return clinic_in(tx.session)
+
+
+def profile(db: Database) -> ProfileRead:
+    with db.read() as tx:
+        return profile_in(tx.session)
+
+
+def profile_in(session: Session) -> ProfileRead:
+    row = session.get(ProcedureProfile, 1)
+    if row is None:
+        raise InvalidInput("the database is not initialised: run `mild-desk init`", field="db")
+    return ProfileRead(**{k: getattr(row, k) for k in _PROFILE_FIELDS})
+
+
+# Allowed ranges of the editable numbers: (minimum, maximum, integer?).
+_PROFILE_LIMITS: dict[str, tuple[float, float, bool]] = {
+    "case_minutes": (15, 480, True),
+    "turnover_minutes": (0, 240, True),
+    "solids_fast_hours": (0, 24, False),
+    "clear_liquids_fast_hours": (0, 24, False),
+    "imaging_max_months": (1, 60, True),
+    "lf_min_mm": (0, 20, False),
+    "inr_max": (0.5, 5, False),
+    "arrival_lead_minutes": (0, 240, True),
+    "driver_due_days_before": (0, 30, True),
+    "daily_case_cap": (0, 50, True),
+}
+
+
+def set_procedure(
+    db: Database, actor: Actor, now: datetime | None = None, **values: Any
+) -> ProfileRead:
+    """Change profile values (e.g. ``case_minutes=60``). Unknown names are refused."""
+    require(actor, "clinic.configure")
+    changes: dict[str, Any] = {}
+    for key, raw in values.items():
+        if raw is None:
+            continue
+        if key == "escort_required":
+            changes[key] = bool(raw)
+            continue
+        if key not in _PROFILE_LIMITS:
+            raise InvalidInput("unknown procedure setting", field=key)
+        low, high, whole = _PROFILE_LIMITS[key]
+        if whole:
+            changes[key] = parse_int(key, raw, minimum=int(low), maximum=int(high))
+        else:
+            changes[key] = parse_float(key, raw, minimum=low, maximum=high)
+    if changes.get("daily_case_cap") == 0:
+        changes["daily_case_cap"] = None
+    with db.write() as tx:
+        row = tx.session.get(ProcedureProfile, 1)
+        if row is None:
+            raise InvalidInput("the database is not initialised: run `mild-desk init`", field="db")
+        if changes.get("clear_liquids_fast_hours", row.clear_liquids_fast_hours) > changes.get(
+            "solids_fast_hours", row.solids_fast_hours
+        ):
+            raise InvalidInput(
+                "clear liquids cannot stop earlier than solids", field="clear_liquids_fast_hours"
+            )
+        _apply(tx, actor, row, changes, "procedure.set", "procedure_profile", now)
+        tx.commit()
+        return profile_in(tx.session)
+
+
+def add_provider(
+    db: Database,
+    actor: Actor,
+    *,
+    name: str,
+    daily_case_cap: int | str | None = None,
+    now: datetime | None = None,
+) -> ProviderRead:
+    require(actor, "clinic.configure")
+    clean = clean_text("name", name)
+    cap = None
+    if daily_case_cap is not None:
+        cap = parse_int("daily_case_cap", daily_case_cap, minimum=1, maximum=50)
+    with db.write() as tx:
+        row = Provider(name=clean, daily_case_cap=cap)
+        tx.session.add(row)
+        tx.session.flush()
+        audit.record(tx, actor, "provider.add", "provider", row.id, after={"name": clean}, now=now)
+        tx.commit()
+        return _provider_read(row)
+
+
+def add_room(db: Database, actor: Actor, *, name: str, now: datetime | None = None) -> RoomRead:
+    require(actor, "clinic.configure")
+    clean = clean_text("name", name)
+    with db.write() as tx:
+        if tx.session.exec(select(Room.id).where(Room.name == clean)).first() is not None:
+            raise InvalidInput(f"a room named {clean!r} already exists", field="name")
+        row = Room(name=clean)
+        tx.session.add(row)
+        tx.session.flush()
+        audit.record(tx, actor, "room.add", "room", row.id, after={"name": clean}, now=now)
+        tx.commit()
+        assert row.id is not None
+        return RoomRead(RoomId(row.id), row.name, row.active)
+
+
+def providers(db: Database) -> list[ProviderRead]:
+    with db.read() as tx:
+        rows = tx.session.exec(select(Provider).order_by(col(Provider.id))).all()
+        return [_provider_read(r) for r in rows]
+
+
+def rooms(db: Database) -> list[RoomRead]:
+    with db.read() as tx:
+        rows = tx.session.exec(select(Room).order_by(col(Room.id))).all()
+        return [RoomRead(RoomId(r.id or 0), r.name, r.active) for r in rows]
+
+
+def get_provider(session: Session, provider_id: int) -> Provider:
+    row = session.get(Provider, provider_id)
+    if row is None or not row.active:
+        raise NotFound(f"no provider {provider_id}", field="provider")
+    return row
+
+
+def get_room(session: Session, room_id: int) -> Room:
+    row = session.get(Room, room_id)
+    if row is None or not row.active:
+        raise NotFound(f"no room {room_id}", field="room")
+    return row
+
+
+def _provider_read(row: Provider) -> ProviderRead:
+    assert row.id is not None
+    return ProviderRead(ProviderId(row.id), row.name, row.daily_case_cap, row.active)
+
+
+def _settings_row(session: Session) -> ClinicSettings:
+    row = session.get(ClinicSettings, 1)
+    if row is None:
+        raise InvalidInput("the database is not initialised: run `mild-desk init`", field="db")
+    return row
+
+
+def _apply(
+    tx: Transaction,
+    actor: Actor,
+    row: Any,
+    changes: dict[str, Any],
+    action: str,
+    entity: str,
+    now: datetime | None,
+) -> None:
+    before = {k: getattr(row, k) for k in changes}
+    for key, value in changes.items():
+        setattr(row, key, value)
+    tx.session.add(row)
+    if changes:
+        audit.record(tx, actor, action, entity, 1, before=before, after=changes, now=now)

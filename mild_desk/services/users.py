@@ -1,0 +1,181 @@
+"""User accounts: argon2id passwords, roles, sign-in with lockout."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, col, select
+
+from mild_desk.db import Database
+from mild_desk.errors import InvalidInput, Refused
+from mild_desk.models.enums import Role
+from mild_desk.models.tables import ClinicSettings, User
+from mild_desk.models.types import UserId
+from mild_desk.services import audit
+from mild_desk.services.base import Actor, clean_text, require, utcnow
+
+_HASHER = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
+PASSWORD_MIN = 8
+_USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+@dataclass(frozen=True, slots=True)
+class UserRead:
+    id: UserId
+    username: str
+    full_name: str
+    role: Role
+    active: bool
+
+
+class LoginFailed(Refused):
+    """Wrong user name or password, a disabled or a locked account. An unknown user and a wrong
+    password give the same message, so a failed sign-in does not reveal which names exist."""
+
+
+def add_user(
+    db: Database,
+    actor: Actor | None,
+    *,
+    username: str,
+    role: str,
+    password: str,
+    full_name: str = "",
+    now: datetime | None = None,
+) -> UserRead:
+    """Create an account. `actor` None is allowed only for the first admin of an empty database."""
+    name = _clean_username(username)
+    role_value = _parse_role(role)
+    _check_password(password)
+    full = clean_text("full_name", full_name, required=False)
+    when = now or utcnow()
+    with db.write() as tx:
+        session = tx.session
+        if actor is None:
+            if session.exec(select(User.id).limit(1)).first() is not None:
+                raise Refused("users already exist: sign in as an admin to add more", field="user")
+            if role_value is not Role.ADMIN:
+                raise InvalidInput("the first user must be an admin", field="role")
+        else:
+            require(actor, "user.manage")
+        if session.exec(select(User.id).where(User.username == name)).first() is not None:
+            raise InvalidInput(f"{name!r} already exists", field="username")
+        user = User(
+            username=name,
+            full_name=full,
+            role=role_value,
+            password_hash=_HASHER.hash(password),
+            created_at=when,
+        )
+        session.add(user)
+        session.flush()
+        read = _read(user)
+        audit.record(
+            tx,
+            actor,
+            "user.add",
+            "user",
+            user.id,
+            after={"username": name, "role": role_value, "full_name": full},
+            now=when,
+        )
+        tx.commit()
+    return read
+
+
+def set_active(
+    db: Database, actor: Actor, *, username: str, active: bool, now: datetime | None = None
+) -> UserRead:
+    require(actor, "user.manage")
+    with db.write() as tx:
+        user = _get(tx.session, username)
+        if user.id == actor.user_id and not active:
+            raise Refused("you cannot disable your own account", field="username")
+        before = {"active": user.active}
+        user.active = active
+        user.failed_logins = 0
+        user.locked_until = None
+        tx.session.add(user)
+        audit.record(
+            tx, actor, "user.set_active", "user", user.id, before=before, after={"active": active}
+        )
+        tx.commit()
+        return _read(user)
+
+
+def list_users(db: Database, actor: Actor) -> list[UserRead]:
+    require(actor, "user.manage")
+    with db.read() as tx:
+        return [_read(u) for u in tx.session.exec(select(User).order_by(col(User.username)))]
+
+
+def login(db: Database, username: str, password: str, *, now: datetime | None = None) -> Actor:
+    """Check a password. Repeated failures lock the account for the clinic's lockout time."""
+    when = now or utcnow()
+    name = (username or "").strip().lower()
+    with db.write() as tx:
+        session = tx.session
+        user = session.exec(select(User).where(User.username == name)).first()
+        if user is None:
+            _HASHER.hash(password or "x")  # same cost as a real check: no timing hint
+            raise LoginFailed("wrong user name or password", field="password")
+        if user.locked_until is not None and user.locked_until > when:
+            raise LoginFailed(
+                f"account locked after repeated wrong passwords until {user.locked_until:%H:%M} "
+                "UTC; ask an admin",
+                field="user",
+            )
+        try:
+            _HASHER.verify(user.password_hash, password or "")
+        except (VerificationError, InvalidHashError):
+            settings = session.get(ClinicSettings, 1) or ClinicSettings()
+            user.failed_logins += 1
+            if user.failed_logins >= settings.max_failed_logins:
+                user.locked_until = when + timedelta(minutes=settings.lockout_minutes)
+                user.failed_logins = 0
+                audit.record(tx, None, "user.locked", "user", user.id, after={}, now=when)
+            session.add(user)
+            tx.commit()
+            raise LoginFailed("wrong user name or password", field="password") from None
+        if not user.active:
+            raise LoginFailed("this account is disabled; ask an admin", field="user")
+        if user.failed_logins or user.locked_until is not None:
+            user.failed_logins = 0
+            user.locked_until = None
+            session.add(user)
+            tx.commit()
+        assert user.id is not None
+        return Actor(UserId(user.id), user.username, user.role, user.full_name)
+
+
+def _get(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    if user is None:
+        raise InvalidInput(f"no user {username!r}", field="username")
+    return user
+
+
+def _read(user: User) -> UserRead:
+    assert user.id is not None
+    return UserRead(UserId(user.id), user.username, user.full_name, user.role, user.active)
+
+
+def _clean_username(username: str) -> str:
+    name = clean_text("username", username, max_len=40).lower()
+    if not set(name) <= _USERNAME_CHARS:
+        raise InvalidInput("use letters a-z, digits, dot, dash or underscore", field="username")
+    return name
+
+
+def _parse_role(role: str) -> Role:
+    try:
+        return Role((role or "").strip().lower())
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise InvalidInput(f"unknown role {role!r} (one of {choices})", field="role") from None
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < PASSWORD_MIN:
+        raise InvalidInput(f"must be at least {PASSWORD_MIN} characters", field="password")

@@ -1,0 +1,86 @@
+"""Sign-in dialog and the main window shell (the schedule board comes with the desktop-app work)."""
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mild_desk.db import Database
+from mild_desk.errors import DomainError
+from mild_desk.services import clinic, users
+from mild_desk.services.base import Actor
+
+
+class LoginDialog(QDialog):
+    """User name and password; the role comes from the account."""
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self.actor: Actor | None = None
+        self.setWindowTitle("Sign in — mild-desk")
+        self.username = QLineEdit()
+        self.username.setAccessibleName("User name")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName("Password")
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b00020")
+        self.error.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
+        buttons.accepted.connect(self._on_buttons_accepted)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("&User name", self.username)
+        form.addRow("&Password", self.password)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<b>{clinic.clinic(db).name}</b>"))
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _on_buttons_accepted(self) -> None:
+        try:
+            self.actor = users.login(self._db, self.username.text(), self.password.text())
+        except DomainError as exc:
+            self.error.setText(exc.message)
+            self.password.clear()
+            self.password.setFocus()
+            return
+        self.accept()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, db: Database, actor: Actor) -> None:
+        super().__init__()
+        self.db = db
+        self.actor = actor
+        settings = clinic.clinic(db)
+        self.setWindowTitle(f"mild-desk — {settings.name}")
+        placeholder = QLabel(f"Signed in to {settings.name}.")
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(placeholder)
+        self.statusBar().showMessage(
+            f"{actor.full_name or actor.username} · {actor.role.value} · {db.url}"
+        )
+        self.resize(1100, 720)
+
+
+def start(app: QApplication, db: Database) -> int:
+    login = LoginDialog(db)
+    if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
+        return 0
+    window = MainWindow(db, login.actor)
+    window.show()
+    return int(app.exec())

@@ -142,7 +142,17 @@ def _demo(ctx: "Context") -> Any:
     from mild_desk.services import clinic, demo
 
     clinic.initialise(ctx.db)
-    return demo.build(ctx.db)
+    report = demo.build(ctx.db)
+    if ctx.args.json:
+        return report
+    lines = [
+        f"Demo clinic ready in {report.database}: {report.patients} patients, "
+        f"{report.appointments} appointments, {report.providers} providers, "
+        f"{report.rooms} rooms.",
+        "Users (user name / role / password):",
+    ]
+    lines += [f"  {u['username']:<10} {u['role']:<10} {u['password']}" for u in report.users]
+    return "\n".join(lines)
 
 
 def _user_add(ctx: "Context") -> Any:

@@ -38,7 +38,9 @@ class LoginDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
+        sign_in = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        sign_in.setText("Sign in")
+        sign_in.setDefault(True)
         buttons.accepted.connect(self._on_buttons_accepted)
         buttons.rejected.connect(self.reject)
         form = QFormLayout()

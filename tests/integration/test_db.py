@@ -1,0 +1,95 @@
+"""The database layer: migrations, pragmas, URLs, refusing newer schemas."""
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel
+
+from mild_desk.db import Database, default_db_path, head_revision, resolve_url, schema_revision
+from mild_desk.errors import InvalidInput, Refused
+from mild_desk.models import tables  # noqa: F401
+from mild_desk.services import clinic
+from tests.conftest import Clinic
+
+
+def test_migrations_create_the_whole_model_from_empty(tmp_path: Path) -> None:
+    db = Database.open(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    assert schema_revision(db) is None
+    clinic.initialise(db)
+    assert schema_revision(db) == head_revision()
+    with db.engine.connect() as conn:
+        found = set(inspect(conn).get_table_names()) - {"alembic_version"}
+        for name, table in SQLModel.metadata.tables.items():
+            columns = {c["name"] for c in inspect(conn).get_columns(name)}
+            assert columns == {c.name for c in table.columns}, name
+    assert found == set(SQLModel.metadata.tables)
+
+
+def test_init_twice_is_harmless(tmp_path: Path) -> None:
+    db = Database.open(f"sqlite:///{tmp_path / 'twice.sqlite3'}")
+    clinic.initialise(db)
+    with db.read() as tx:
+        before = tx.session.exec(text("SELECT count(*) FROM clinic_settings")).one()
+    clinic.initialise(db)
+    with db.read() as tx:
+        after = tx.session.exec(text("SELECT count(*) FROM clinic_settings")).one()
+    assert before == after == (1,)
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(clinic_db: Clinic) -> None:
+    with clinic_db.db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    orphan = text(
+        "INSERT INTO lab_result (patient_id, test, value, taken_at) "
+        "VALUES (999, 'INR', 1.0, '2026-01-01 00:00:00')"
+    )
+    with clinic_db.db.write() as tx, pytest.raises(IntegrityError, match="FOREIGN KEY"):
+        tx.session.exec(orphan)  # type: ignore[call-overload]
+
+
+def test_database_file_is_private(tmp_path: Path) -> None:
+    path = tmp_path / "private.sqlite3"
+    clinic.initialise(Database.open(f"sqlite:///{path}"))
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_database_from_a_newer_version_is_refused_untouched(clinic_db: Clinic) -> None:
+    conn = sqlite3.connect(clinic_db.path)
+    conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
+    conn.commit()
+    conn.close()
+    before = clinic_db.dump()
+    with pytest.raises(Refused, match="newer mild-desk"):
+        clinic.initialise(clinic_db.db)
+    assert clinic_db.dump() == before
+
+
+def test_default_location_is_the_platform_data_folder(tmp_path: Path) -> None:
+    # conftest points XDG_DATA_HOME at tmp_path/xdg-data
+    assert default_db_path() == tmp_path / "xdg-data" / "mild-desk" / "mild-desk.sqlite3"
+    assert resolve_url() == f"sqlite:///{default_db_path()}"
+
+
+def test_url_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MILD_DESK_DB", "sqlite:///from-env.db")
+    assert resolve_url() == "sqlite:///from-env.db"
+    assert resolve_url("postgresql+psycopg://h/db") == "postgresql+psycopg://h/db"
+    assert resolve_url(str(tmp_path / "x.db")) == f"sqlite:///{tmp_path / 'x.db'}"
+
+
+@pytest.mark.parametrize("kind", ["not-a-url", "unwritable-path", "no-server"])
+def test_unreachable_or_bad_urls_give_one_clear_error(kind: str, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    url = {
+        "not-a-url": "notaurl://",
+        "unwritable-path": f"sqlite:///{tmp_path / 'a-file' / 'x.db'}",
+        "no-server": "postgresql://nobody@127.0.0.1:1/none",
+    }[kind]
+    with pytest.raises(InvalidInput) as info:
+        clinic.initialise(Database.open(url))
+    assert info.value.field == "db"
+    assert "\n" not in str(info.value)

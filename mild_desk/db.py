@@ -116,12 +116,10 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Transaction]:
-        """A read-only unit of work (rolled back at the end)."""
+        """A read-only unit of work. Closing it ends the transaction without a commit; rows read
+        stay usable (detached, not expired)."""
         with Session(self.engine, expire_on_commit=False) as session:
-            try:
-                yield Transaction(session)
-            finally:
-                session.rollback()
+            yield Transaction(session)
 
     @contextmanager
     def write(self) -> Iterator[Transaction]:

@@ -5,7 +5,11 @@ import tomllib
 from importlib import resources as importlib_resources
 from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mild_desk.rules.checklist import ChecklistItem
+    from mild_desk.rules.holds import HoldTable
 
 _CHECKOUT = Path(__file__).resolve().parent.parent / "resources"
 
@@ -34,3 +38,19 @@ def read_toml(name: str) -> dict[str, Any]:
 def procedure_profile_defaults() -> dict[str, Any]:
     """Default values of the procedure profile (clinic-editable copies live in the database)."""
     return read_toml("procedure_profile.toml")
+
+
+@functools.cache
+def hold_table() -> "HoldTable":
+    """The medication hold table, validated (a bad file stops the app with the row named)."""
+    from mild_desk.rules.holds import parse_hold_table
+
+    return parse_hold_table(read_toml("hold_table.toml"))
+
+
+@functools.cache
+def checklist_items() -> "tuple[ChecklistItem, ...]":
+    """The day-of checklist template."""
+    from mild_desk.rules.checklist import parse_checklist
+
+    return parse_checklist(read_toml("checklist.toml"))

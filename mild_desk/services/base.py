@@ -134,3 +134,11 @@ def parse_float(field: str, value: str | float, *, minimum: float, maximum: floa
     if number != number or not minimum <= number <= maximum:
         raise InvalidInput(f"{value} is outside {minimum:g}-{maximum:g}", field=field)
     return number
+
+
+def local_text(moment: datetime, tz: ZoneInfo, *, with_date: bool = True) -> str:
+    """A clinic-local time as people read it: "Tue 1 Dec 2026 08:00"."""
+    local = moment.astimezone(tz)
+    if not with_date:
+        return f"{local:%H:%M}"
+    return f"{local:%a} {local.day} {local:%b %Y %H:%M}"

@@ -111,42 +111,54 @@ def list_users(db: Database, actor: Actor) -> list[UserRead]:
 
 
 def login(db: Database, username: str, password: str, *, now: datetime | None = None) -> Actor:
-    """Check a password. Repeated failures lock the account for the clinic's lockout time."""
+    """Check a password. Repeated failures lock the account for the clinic's lockout time.
+
+    The (deliberately slow) hash check runs outside the write lock; only a failure count or a
+    reset takes a short write transaction."""
     when = now or utcnow()
     name = (username or "").strip().lower()
+    with db.read() as tx:
+        user = tx.session.exec(select(User).where(User.username == name)).first()
+    if user is None:
+        _HASHER.hash(password or "x")  # same cost as a real check: no timing hint
+        raise LoginFailed("wrong user name or password", field="password")
+    if user.locked_until is not None and user.locked_until > when:
+        raise LoginFailed(
+            f"account locked after repeated wrong passwords until {user.locked_until:%H:%M} UTC; "
+            "ask an admin",
+            field="user",
+        )
+    try:
+        _HASHER.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        _count_failure(db, user.id, when)
+        raise LoginFailed("wrong user name or password", field="password") from None
+    if not user.active:
+        raise LoginFailed("this account is disabled; ask an admin", field="user")
+    if user.failed_logins or user.locked_until is not None:
+        with db.write() as tx:
+            row = tx.session.get(User, user.id)
+            assert row is not None
+            row.failed_logins = 0
+            row.locked_until = None
+            tx.session.add(row)
+            tx.commit()
+    assert user.id is not None
+    return Actor(UserId(user.id), user.username, user.role, user.full_name)
+
+
+def _count_failure(db: Database, user_id: int | None, when: datetime) -> None:
     with db.write() as tx:
-        session = tx.session
-        user = session.exec(select(User).where(User.username == name)).first()
-        if user is None:
-            _HASHER.hash(password or "x")  # same cost as a real check: no timing hint
-            raise LoginFailed("wrong user name or password", field="password")
-        if user.locked_until is not None and user.locked_until > when:
-            raise LoginFailed(
-                f"account locked after repeated wrong passwords until {user.locked_until:%H:%M} "
-                "UTC; ask an admin",
-                field="user",
-            )
-        try:
-            _HASHER.verify(user.password_hash, password or "")
-        except (VerificationError, InvalidHashError):
-            settings = session.get(ClinicSettings, 1) or ClinicSettings()
-            user.failed_logins += 1
-            if user.failed_logins >= settings.max_failed_logins:
-                user.locked_until = when + timedelta(minutes=settings.lockout_minutes)
-                user.failed_logins = 0
-                audit.record(tx, None, "user.locked", "user", user.id, after={}, now=when)
-            session.add(user)
-            tx.commit()
-            raise LoginFailed("wrong user name or password", field="password") from None
-        if not user.active:
-            raise LoginFailed("this account is disabled; ask an admin", field="user")
-        if user.failed_logins or user.locked_until is not None:
+        user = tx.session.get(User, user_id)
+        assert user is not None
+        settings = tx.session.get(ClinicSettings, 1) or ClinicSettings()
+        user.failed_logins += 1
+        if user.failed_logins >= settings.max_failed_logins:
+            user.locked_until = when + timedelta(minutes=settings.lockout_minutes)
             user.failed_logins = 0
-            user.locked_until = None
-            session.add(user)
-            tx.commit()
-        assert user.id is not None
-        return Actor(UserId(user.id), user.username, user.role, user.full_name)
+            audit.record(tx, None, "user.locked", "user", user.id, after={}, now=when)
+        tx.session.add(user)
+        tx.commit()
 
 
 def _get(session: Session, username: str) -> User:

@@ -1,0 +1,376 @@
+"""Availability: templates, closures and the free-slot finder."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, or_, select
+
+from mild_desk.db import Database
+from mild_desk.errors import InvalidInput
+from mild_desk.models.enums import ACTIVE_STATUSES
+from mild_desk.models.tables import Appointment, AvailabilityTemplate, Closure
+from mild_desk.models.types import ProviderId, RoomId, TemplateId
+from mild_desk.rules.conflicts import Busy, free_slots
+from mild_desk.rules.slots import ClosureSpec, Slot, TemplateSpec, generate_slots, validate_rrule
+from mild_desk.services import audit
+from mild_desk.services.base import (
+    Actor,
+    clean_text,
+    parse_date,
+    parse_int,
+    parse_time,
+    require,
+    utcnow,
+)
+from mild_desk.services.clinic import ProfileRead, clinic_in, get_provider, get_room, profile_in
+
+MAX_RANGE_DAYS = 3 * 366
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateRead:
+    id: TemplateId
+    provider_id: ProviderId
+    room_id: RoomId
+    rrule: str
+    start_time: time
+    end_time: time
+    valid_from: date | None
+    valid_until: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClosureRead:
+    id: int
+    provider_id: ProviderId | None
+    start_date: date
+    end_date: date
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SlotRead:
+    start: datetime
+    end: datetime
+    provider_id: ProviderId
+    room_id: RoomId
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Extra limits on a search: prep feasibility narrows the finder through these."""
+
+    not_before: datetime | None = None
+    not_after: datetime | None = None
+
+
+def add_template(
+    db: Database,
+    actor: Actor,
+    *,
+    provider_id: int | str,
+    room_id: int | str,
+    rrule: str,
+    start: str | time,
+    end: str | time,
+    valid_from: str | date | None = None,
+    valid_until: str | date | None = None,
+    now: datetime | None = None,
+) -> TemplateRead:
+    require(actor, "availability.manage")
+    when = now or utcnow()
+    pid = parse_int("provider", provider_id, minimum=1, maximum=2**31)
+    rid = parse_int("room", room_id, minimum=1, maximum=2**31)
+    try:
+        rule = validate_rrule(clean_text("rrule", rrule, max_len=500))
+    except ValueError as exc:
+        raise InvalidInput(str(exc).removeprefix("rrule: "), field="rrule") from None
+    start_t, end_t = parse_time("start", start), parse_time("end", end)
+    if end_t <= start_t:
+        raise InvalidInput(f"{end_t:%H:%M} is not after the start {start_t:%H:%M}", field="end")
+    v_from = parse_date("from", valid_from) if valid_from else None
+    v_until = parse_date("until", valid_until) if valid_until else None
+    if v_from and v_until and v_until < v_from:
+        raise InvalidInput(f"{v_until} is before {v_from}", field="until")
+    with db.write() as tx:
+        get_provider(tx.session, pid)
+        get_room(tx.session, rid)
+        tz = clinic_in(tx.session).tz
+        row = AvailabilityTemplate(
+            provider_id=pid,
+            room_id=rid,
+            rrule=rule,
+            start_time=start_t,
+            end_time=end_t,
+            dtstart=v_from or when.astimezone(tz).date(),
+            valid_from=v_from,
+            valid_until=v_until,
+            created_at=when,
+        )
+        tx.session.add(row)
+        tx.session.flush()
+        read = _template_read(row)
+        audit.record(tx, actor, "template.add", "template", row.id, after=_asdict(read), now=when)
+        tx.commit()
+        return read
+
+
+def add_closure(
+    db: Database,
+    actor: Actor,
+    *,
+    start_date: str | date,
+    end_date: str | date | None = None,
+    provider_id: int | str | None = None,
+    reason: str,
+    now: datetime | None = None,
+) -> ClosureRead:
+    require(actor, "availability.manage")
+    first = parse_date("date", start_date)
+    last = parse_date("to", end_date) if end_date else first
+    if last < first:
+        raise InvalidInput(f"{last} is before {first}", field="to")
+    text = clean_text("reason", reason, max_len=200)
+    pid = parse_int("provider", provider_id, minimum=1, maximum=2**31) if provider_id else None
+    with db.write() as tx:
+        if pid is not None:
+            get_provider(tx.session, pid)
+        row = Closure(
+            provider_id=pid,
+            start_date=first,
+            end_date=last,
+            reason=text,
+            created_at=now or utcnow(),
+        )
+        tx.session.add(row)
+        tx.session.flush()
+        read = _closure_read(row)
+        audit.record(tx, actor, "closure.add", "closure", row.id, after=_asdict(read), now=now)
+        tx.commit()
+        return read
+
+
+def templates(db: Database) -> list[TemplateRead]:
+    with db.read() as tx:
+        rows = tx.session.exec(
+            select(AvailabilityTemplate)
+            .where(AvailabilityTemplate.active == True)  # noqa: E712
+            .order_by(col(AvailabilityTemplate.id))
+        ).all()
+        return [_template_read(r) for r in rows]
+
+
+def closures(db: Database, *, date_from: date, date_to: date) -> list[ClosureRead]:
+    with db.read() as tx:
+        return [_closure_read(c) for c in _closures(tx.session, date_from, date_to)]
+
+
+def find_slots(
+    db: Database,
+    actor: Actor,
+    *,
+    date_from: str | date,
+    date_to: str | date,
+    provider_id: int | str | None = None,
+    patient_id: int | None = None,
+    window: Window | None = None,
+    limit: int | None = None,
+    now: datetime | None = None,
+) -> list[SlotRead]:
+    """Free slots in a clinic-local date range, in time order, never in the past."""
+    require(actor, "schedule.read")
+    first, last = parse_date("from", date_from), parse_date("to", date_to)
+    if last < first:
+        raise InvalidInput(f"{last} is before {first}", field="to")
+    if (last - first).days > MAX_RANGE_DAYS:
+        raise InvalidInput(f"the range is longer than {MAX_RANGE_DAYS} days", field="to")
+    pid = parse_int("provider", provider_id, minimum=1, maximum=2**31) if provider_id else None
+    with db.read() as tx:
+        if pid is not None:
+            get_provider(tx.session, pid)
+        found = free_in(
+            tx.session,
+            first,
+            last,
+            provider_id=pid,
+            patient_id=patient_id,
+            window=window,
+            limit=limit,
+            now=now or utcnow(),
+        )
+    return [SlotRead(s.start, s.end, ProviderId(s.provider_id), RoomId(s.room_id)) for s in found]
+
+
+def free_in(
+    session: Session,
+    first: date,
+    last: date,
+    *,
+    provider_id: int | None,
+    patient_id: int | None,
+    window: Window | None,
+    limit: int | None,
+    now: datetime,
+) -> list[Slot]:
+    """The finder inside a caller's transaction (booking and the waitlist reuse it)."""
+    tz = clinic_in(session).tz
+    prof = profile_in(session)
+    slots = grid(session, first, last, tz, prof, provider_id=provider_id)
+    if not slots:
+        return []
+    busy = active_busy(
+        session, slots[0].start - timedelta(days=1), slots[-1].end + timedelta(days=1)
+    )
+    caps = provider_caps(session, prof)
+    not_before = max(now, window.not_before) if window and window.not_before else now
+    result: list[Slot] = []
+    for slot in free_slots(
+        slots,
+        busy,
+        tz=tz,
+        turnover_minutes=prof.turnover_minutes,
+        patient_id=patient_id,
+        daily_cap=caps,
+        not_before=not_before,
+        not_after=window.not_after if window else None,
+    ):
+        result.append(slot)
+        if limit is not None and len(result) >= limit:
+            break
+    return result
+
+
+def grid(
+    session: Session,
+    first: date,
+    last: date,
+    tz: ZoneInfo,
+    prof: ProfileRead,
+    *,
+    provider_id: int | None = None,
+    with_closures: bool = True,
+) -> list[Slot]:
+    """Every generated slot (free or not) in the range."""
+    stmt = select(AvailabilityTemplate).where(AvailabilityTemplate.active == True)  # noqa: E712
+    if provider_id is not None:
+        stmt = stmt.where(AvailabilityTemplate.provider_id == provider_id)
+    specs = [
+        TemplateSpec(
+            id=t.id or 0,
+            provider_id=t.provider_id,
+            room_id=t.room_id,
+            rrule=t.rrule,
+            start_time=t.start_time,
+            end_time=t.end_time,
+            dtstart=t.dtstart,
+            valid_from=t.valid_from,
+            valid_until=t.valid_until,
+        )
+        for t in session.exec(stmt).all()
+    ]
+    closure_specs = (
+        [
+            ClosureSpec(c.provider_id, c.start_date, c.end_date, c.reason)
+            for c in _closures(session, first, last)
+        ]
+        if with_closures
+        else []
+    )
+    return generate_slots(
+        specs,
+        closure_specs,
+        tz=tz,
+        date_from=first,
+        date_to=last,
+        case_minutes=prof.case_minutes,
+        turnover_minutes=prof.turnover_minutes,
+    )
+
+
+def active_busy(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    *,
+    provider_id: int | None = None,
+    room_id: int | None = None,
+    patient_id: int | None = None,
+) -> list[Busy]:
+    """Active appointments touching [start, end), optionally only those sharing a provider, a
+    room or a patient with a candidate."""
+    stmt = select(Appointment).where(
+        col(Appointment.status).in_([s.value for s in ACTIVE_STATUSES]),
+        col(Appointment.start) < end.astimezone(UTC),
+        col(Appointment.block_end) > start.astimezone(UTC),
+    )
+    shared = []
+    if provider_id is not None:
+        shared.append(Appointment.provider_id == provider_id)
+    if room_id is not None:
+        shared.append(Appointment.room_id == room_id)
+    if patient_id is not None:
+        shared.append(Appointment.patient_id == patient_id)
+    if shared:
+        stmt = stmt.where(or_(*shared))
+    return [
+        Busy(
+            appointment_id=a.id or 0,
+            provider_id=a.provider_id,
+            room_id=a.room_id,
+            patient_id=a.patient_id,
+            start=a.start,
+            end=a.end,
+            block_end=a.block_end,
+        )
+        for a in session.exec(stmt).all()
+    ]
+
+
+def provider_caps(session: Session, prof: ProfileRead) -> dict[int, int | None]:
+    from mild_desk.models.tables import Provider
+
+    return {
+        p.id or 0: p.daily_case_cap or prof.daily_case_cap
+        for p in session.exec(select(Provider)).all()
+    }
+
+
+def closures_on(session: Session, day: date, provider_id: int) -> list[Closure]:
+    return [
+        c
+        for c in _closures(session, day, day)
+        if c.provider_id is None or c.provider_id == provider_id
+    ]
+
+
+def _closures(session: Session, first: date, last: date) -> list[Closure]:
+    stmt = select(Closure).where(Closure.start_date <= last, Closure.end_date >= first)
+    return list(session.exec(stmt).all())
+
+
+def _template_read(row: AvailabilityTemplate) -> TemplateRead:
+    return TemplateRead(
+        id=TemplateId(row.id or 0),
+        provider_id=ProviderId(row.provider_id),
+        room_id=RoomId(row.room_id),
+        rrule=row.rrule,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+    )
+
+
+def _closure_read(row: Closure) -> ClosureRead:
+    return ClosureRead(
+        id=row.id or 0,
+        provider_id=ProviderId(row.provider_id) if row.provider_id else None,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        reason=row.reason,
+    )
+
+
+def _asdict(read: TemplateRead | ClosureRead) -> dict[str, object]:
+    return {name: getattr(read, name) for name in read.__slots__}

@@ -11,9 +11,10 @@ if TYPE_CHECKING:
 
 def register(sub: "argparse._SubParsersAction[Any]") -> None:
     _foundation(sub)
-    from mild_desk import cli_scheduling
+    from mild_desk import cli_prep, cli_scheduling
 
     cli_scheduling.register(sub)
+    cli_prep.register(sub)
 
 
 def _foundation(sub: "argparse._SubParsersAction[Any]") -> None:

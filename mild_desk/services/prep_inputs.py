@@ -1,0 +1,187 @@
+"""Gathers a patient's prep facts from the database for the pure rules, and guards bookings."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from mild_desk.errors import Refused
+from mild_desk.models.enums import AppointmentStatus, Indication, RequirementKey
+from mild_desk.models.tables import (
+    Appointment,
+    ChecklistEvent,
+    Driver,
+    ImagingStudy,
+    LabResult,
+    MedicationEntry,
+    Override,
+    Patient,
+    PrescriberClearance,
+)
+from mild_desk.resources import checklist_items, hold_table, procedure_profile_defaults
+from mild_desk.rules.checklist import latest_states
+from mild_desk.rules.holds import hold_hours_for
+from mild_desk.rules.prep import (
+    DriverInput,
+    ImagingInput,
+    LabInput,
+    MedInput,
+    PrepInput,
+    PrepResult,
+    ProfileValues,
+    earliest_feasible_start,
+    evaluate,
+    imaging_valid_until,
+    med_conditions,
+    parse_profile,
+)
+from mild_desk.services.availability import Window
+from mild_desk.services.base import local_text
+from mild_desk.services.clinic import clinic_in, profile_in
+
+
+def profile_values(session: Session) -> ProfileValues:
+    """The clinic's profile (database) with the unverified flags of the shipped defaults."""
+    row = profile_in(session)
+    defaults = procedure_profile_defaults()
+    data = {**defaults, **{k: getattr(row, k) for k in row.__slots__}}
+    data["daily_case_cap"] = data.get("daily_case_cap") or 0
+    return parse_profile(data)
+
+
+def imaging_inputs(session: Session, patient_id: int) -> list[ImagingInput]:
+    rows = session.exec(select(ImagingStudy).where(ImagingStudy.patient_id == patient_id)).all()
+    return [ImagingInput(str(r.id), r.modality, r.study_date, r.lf_mm) for r in rows]
+
+
+def med_inputs(session: Session, patient_id: int) -> list[MedInput]:
+    rows = session.exec(
+        select(MedicationEntry)
+        .where(MedicationEntry.patient_id == patient_id, MedicationEntry.active == True)  # noqa: E712
+        .order_by(col(MedicationEntry.id))
+    ).all()
+    return [
+        MedInput(
+            str(r.id),
+            r.drug_name,
+            Indication(r.indication) if r.indication else None,
+            r.last_dose_at,
+        )
+        for r in rows
+    ]
+
+
+def lab_inputs(session: Session, patient_id: int) -> list[LabInput]:
+    rows = session.exec(select(LabResult).where(LabResult.patient_id == patient_id)).all()
+    return [LabInput(r.test, r.value, r.taken_at) for r in rows]
+
+
+def clearances(session: Session, patient_id: int) -> frozenset[str]:
+    rows = session.exec(
+        select(PrescriberClearance.drug).where(PrescriberClearance.patient_id == patient_id)
+    ).all()
+    return frozenset(rows)
+
+
+def evaluate_appointment(session: Session, row: Appointment, now: datetime) -> PrepResult:
+    """Every requirement and readiness of one appointment, as of `now`."""
+    tz = clinic_in(session).tz
+    patient = session.get(Patient, row.patient_id)
+    assert patient is not None
+    driver = session.exec(select(Driver).where(Driver.appointment_id == row.id)).first()
+    overrides = session.exec(
+        select(Override).where(Override.appointment_id == row.id).order_by(col(Override.id))
+    ).all()
+    events = session.exec(
+        select(ChecklistEvent).where(ChecklistEvent.appointment_id == row.id)
+    ).all()
+    inp = PrepInput(
+        start=row.start,
+        end=row.end,
+        tz=tz,
+        now=now,
+        profile=profile_values(session),
+        imaging=imaging_inputs(session, row.patient_id),
+        meds=med_inputs(session, row.patient_id),
+        labs=lab_inputs(session, row.patient_id),
+        clearances=clearances(session, row.patient_id),
+        driver=DriverInput(driver.name, driver.phone) if driver else None,
+        overrides={RequirementKey(o.requirement_key): o.reason for o in overrides},
+        checklist=latest_states((e.item_key, e.state, e.at) for e in events),
+        checklist_items=checklist_items(),
+        conditions=condition_flags(session, row.patient_id),
+    )
+    return evaluate(inp, hold_table())
+
+
+def condition_flags(session: Session, patient_id: int) -> frozenset[str]:
+    """Checklist conditions that hold for the patient ("diabetic", "warfarin", ...)."""
+    patient = session.get(Patient, patient_id)
+    assert patient is not None
+    flags = {"diabetic"} if patient.diabetic else set()
+    if patient.pregnancy_possible:
+        flags.add("pregnancy_possible")
+    return frozenset(flags) | med_conditions(med_inputs(session, patient_id), hold_table())
+
+
+def feasibility_window(session: Session, patient_id: int, now: datetime) -> Window:
+    """Where the patient's prep allows a procedure: after every fixed hold can be complete,
+    and (when imaging is on file) no later than the day its validity ends."""
+    tz = clinic_in(session).tz
+    earliest = earliest_feasible_start(
+        med_inputs(session, patient_id), hold_table(), now, lab_inputs(session, patient_id)
+    )
+    imaging = imaging_inputs(session, patient_id)
+    not_after = None
+    if imaging:
+        until = imaging_valid_until(imaging, profile_values(session), now.astimezone(tz).date())
+        not_after = _day_end(until, tz) if until else now
+    return Window(not_before=earliest, not_after=not_after)
+
+
+def booking_refusal(
+    session: Session, *, patient_id: int, start: datetime, status: AppointmentStatus
+) -> Refused | None:
+    """Why prep forbids this patient at `start`, or None. A recorded last dose too late for a
+    hold, or imaging that will have expired, refuses any booking; a confirmed (`booked`)
+    appointment also needs imaging valid on the procedure date. Pending holds may wait."""
+    tz = clinic_in(session).tz
+    table = hold_table()
+    labs = lab_inputs(session, patient_id)
+    crcl = [lab.value for lab in sorted(labs, key=lambda x: x.taken_at) if lab.test == "CrCl"]
+    for med in med_inputs(session, patient_id):
+        rule = table.match(med.drug_name, med.indication)
+        hours = hold_hours_for(rule, crcl[-1] if crcl else None) if rule else None
+        if hours is None or med.last_dose_at is None:
+            continue
+        earliest = med.last_dose_at + timedelta(hours=hours)
+        if earliest > start:
+            return Refused(
+                f"the last {med.drug_name} dose ({local_text(med.last_dose_at, tz)}) is too late "
+                f"for its {hours}-hour hold; earliest feasible start {local_text(earliest, tz)}",
+                field="anticoagulation",
+            )
+    day = start.astimezone(tz).date()
+    imaging = imaging_inputs(session, patient_id)
+    profile = profile_values(session)
+    until = imaging_valid_until(imaging, profile, day)
+    if until is not None and until >= day:
+        return None
+    if imaging and until is not None:
+        return Refused(
+            f"the imaging on file is valid until {until:%a %d %b %Y}, before the procedure date; "
+            "book by then or add a newer MRI or CT",
+            field="imaging",
+        )
+    if status is AppointmentStatus.BOOKED:
+        return Refused(
+            f"no MRI or CT within {profile.imaging_max_months} months of {day:%a %d %b %Y}"
+            f" with ligamentum flavum of at least {profile.lf_min_mm:g} mm on file; add the "
+            "imaging first or hold the slot as pending",
+            field="imaging",
+        )
+    return None
+
+
+def _day_end(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)

@@ -136,7 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sqlalchemy.exc import OperationalError
 
         if isinstance(exc, OperationalError):
-            return _fail(args, f"db: {exc.orig}", 2, "db")
+            from mild_desk.db import one_line
+
+            return _fail(args, f"db: {one_line(exc.orig)}", 2, "db")
         return _fail(args, f"internal error (a bug): {type(exc).__name__}: {exc}", 3, None)
     finally:
         ctx.close()

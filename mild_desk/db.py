@@ -19,6 +19,11 @@ DB_ENV = "MILD_DESK_DB"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+def one_line(error: object) -> str:
+    """A driver's (often multi-line) error message as one line."""
+    return " ".join(str(error).split())
+
+
 def default_db_path() -> Path:
     """The embedded database in the platform's per-user data folder."""
     import platformdirs
@@ -157,7 +162,7 @@ def upgrade(db: Database) -> None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except OperationalError as exc:
-        raise InvalidInput(f"cannot open the database: {exc.orig}", field="db") from exc
+        raise InvalidInput(f"cannot open the database: {one_line(exc.orig)}", field="db") from exc
 
 
 def head_revision() -> str:
@@ -180,4 +185,4 @@ def schema_revision(db: Database) -> str | None:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except SQLAlchemyError as exc:
         orig = getattr(exc, "orig", None) or exc
-        raise InvalidInput(f"cannot open the database: {orig}", field="db") from exc
+        raise InvalidInput(f"cannot open the database: {one_line(orig)}", field="db") from exc

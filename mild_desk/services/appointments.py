@@ -28,7 +28,7 @@ from mild_desk.services.base import (
     require,
     utcnow,
 )
-from mild_desk.services.clinic import clinic_in, profile_in
+from mild_desk.services.clinic import clinic_in, get_provider, get_room, profile_in
 from mild_desk.services.patients import patient_by_mrn
 from mild_desk.services.prep_inputs import booking_refusal
 
@@ -336,6 +336,10 @@ def _place(
 ) -> Appointment:
     """Choose the slot at `start` and check every scheduling rule; returns an unsaved row."""
     session = tx.session
+    if provider_id is not None:
+        get_provider(session, provider_id)
+    if room_id is not None:
+        get_room(session, room_id)
     if start < now:
         raise Refused(f"{local_text(start, tz)} is in the past", field="start")
     prof = profile_in(session)

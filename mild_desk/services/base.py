@@ -31,8 +31,12 @@ def require(actor: Actor, action: str) -> None:
         raise PermissionDenied(f"role {actor.role.value} may not {action.replace('.', ' ')}")
 
 
+_pinned_now: datetime | None = None  # tests pin the clock here (monkeypatch); never set in the app
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The services' clock (each service also takes an explicit `now=`)."""
+    return _pinned_now or datetime.now(UTC)
 
 
 def clean_text(

@@ -249,20 +249,13 @@ def add_medication(
         dose = parse_datetime("last_dose", last_dose, tz) if last_dose else None
         if dose is not None and dose > when + timedelta(minutes=5):
             raise InvalidInput(f"{local_text(dose, tz)} is in the future", field="last_dose")
-        key = normalize_drug_name(name)
-        row = next(
-            (
-                m
-                for m in session.exec(
-                    select(MedicationEntry).where(
-                        MedicationEntry.patient_id == patient.id,
-                        MedicationEntry.active == True,  # noqa: E712
-                    )
-                ).all()
-                if normalize_drug_name(m.drug_name) == key
-            ),
-            None,
-        )
+        listed = session.exec(
+            select(MedicationEntry).where(
+                MedicationEntry.patient_id == patient.id,
+                MedicationEntry.active == True,  # noqa: E712
+            )
+        ).all()
+        row = next((m for m in listed if _same_drug(m, name, why)), None)
         before = None
         if row is None:
             row = MedicationEntry(
@@ -933,6 +926,18 @@ def _active_between(session: Session, first: date, last: date) -> list[Appointme
             .order_by(col(Appointment.start))
         ).all()
     )
+
+
+def _same_drug(entry: MedicationEntry, name: str, indication: Indication | None) -> bool:
+    """Same hold-table row (so "Plavix 75 mg" is "clopidogrel"), or the same name when the
+    table does not know the drug."""
+    if normalize_drug_name(entry.drug_name) == normalize_drug_name(name):
+        return True
+    table = hold_table()
+    listed = Indication(entry.indication) if entry.indication else None
+    mine = table.match(entry.drug_name, listed)
+    theirs = table.match(name, indication or listed)
+    return mine is not None and theirs is not None and mine.id == theirs.id
 
 
 def _indication(value: str | None) -> Indication | None:

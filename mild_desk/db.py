@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool, StaticPool
 from sqlmodel import Session
 
 from mild_desk.errors import InvalidInput, Refused
@@ -57,9 +57,10 @@ def make_engine(url: str) -> Engine:
         _create_private_file(Path(database))
     engine = create_engine(
         parsed,
-        # Each checkout gets its own connection: cheap for SQLite, and safe across threads.
-        poolclass=NullPool,
-        connect_args={"timeout": 30},
+        # A pool of reused connections (SQLAlchemy's default for a file: each connection is
+        # used by one thread at a time); :memory: needs one shared connection instead.
+        poolclass=StaticPool if database in ("", ":memory:") else QueuePool,
+        connect_args={"timeout": 30, "check_same_thread": False},
     )
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, or_, select
 
 from mild_desk.db import Database
@@ -213,32 +214,45 @@ def free_in(
     limit: int | None,
     now: datetime,
 ) -> list[Slot]:
-    """The finder inside a caller's transaction (booking and the waitlist reuse it)."""
+    """The finder inside a caller's transaction (booking and the waitlist reuse it).
+
+    It searches in growing chunks of days (2, 4, 8... weeks) and stops as soon as `limit` slots
+    are found, so "the next 10 slots" does not build and check half a year of them."""
     tz = clinic_in(session).tz
     prof = profile_in(session)
-    slots = grid(session, first, last, tz, prof, provider_id=provider_id)
-    if not slots:
-        return []
-    busy = active_busy(
-        session, slots[0].start - timedelta(days=1), slots[-1].end + timedelta(days=1)
-    )
     caps = provider_caps(session, prof)
     not_before = max(now, window.not_before) if window and window.not_before else now
+    not_after = window.not_after if window else None
+    day = max(first, not_before.astimezone(tz).date())
+    end = min(last, not_after.astimezone(tz).date()) if not_after else last
+    span = _FIRST_CHUNK_DAYS
     result: list[Slot] = []
-    for slot in free_slots(
-        slots,
-        busy,
-        tz=tz,
-        turnover_minutes=prof.turnover_minutes,
-        patient_id=patient_id,
-        daily_cap=caps,
-        not_before=not_before,
-        not_after=window.not_after if window else None,
-    ):
-        result.append(slot)
-        if limit is not None and len(result) >= limit:
-            break
+    while day <= end:
+        chunk_end = min(end, day + timedelta(days=span - 1))
+        slots = grid(session, day, chunk_end, tz, prof, provider_id=provider_id)
+        if slots:
+            busy = active_busy(
+                session, slots[0].start - timedelta(days=1), slots[-1].end + timedelta(days=1)
+            )
+            for slot in free_slots(
+                slots,
+                busy,
+                tz=tz,
+                turnover_minutes=prof.turnover_minutes,
+                patient_id=patient_id,
+                daily_cap=caps,
+                not_before=not_before,
+                not_after=not_after,
+            ):
+                result.append(slot)
+                if limit is not None and len(result) >= limit:
+                    return result
+        day = chunk_end + timedelta(days=1)
+        span *= 2
     return result
+
+
+_FIRST_CHUNK_DAYS = 14
 
 
 def grid(
@@ -299,7 +313,15 @@ def active_busy(
 ) -> list[Busy]:
     """Active appointments touching [start, end), optionally only those sharing a provider, a
     room or a patient with a candidate."""
-    stmt = select(Appointment).where(
+    stmt = sa_select(
+        col(Appointment.id),
+        col(Appointment.provider_id),
+        col(Appointment.room_id),
+        col(Appointment.patient_id),
+        col(Appointment.start),
+        col(Appointment.end),
+        col(Appointment.block_end),
+    ).where(
         col(Appointment.status).in_([s.value for s in ACTIVE_STATUSES]),
         col(Appointment.start) < end.astimezone(UTC),
         col(Appointment.block_end) > start.astimezone(UTC),
@@ -313,18 +335,8 @@ def active_busy(
         shared.append(Appointment.patient_id == patient_id)
     if shared:
         stmt = stmt.where(or_(*shared))
-    return [
-        Busy(
-            appointment_id=a.id or 0,
-            provider_id=a.provider_id,
-            room_id=a.room_id,
-            patient_id=a.patient_id,
-            start=a.start,
-            end=a.end,
-            block_end=a.block_end,
-        )
-        for a in session.exec(stmt).all()
-    ]
+    # Plain columns, not ORM rows: the finder reads thousands of these per search.
+    return [Busy(*row) for row in session.execute(stmt).all()]
 
 
 def provider_caps(session: Session, prof: ProfileRead) -> dict[int, int | None]:

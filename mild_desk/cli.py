@@ -4,6 +4,7 @@ import argparse
 import dataclasses
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -122,6 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mild_desk.ui.launch import launch
 
         return launch(args.db)
+    from mild_desk import logs
+
+    logs.configure()
     ctx = Context(args)
     handler: Handler = args.handler
     try:
@@ -139,7 +143,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from mild_desk.db import one_line
 
             return _fail(args, f"db: {one_line(exc.orig)}", 2, "db")
-        return _fail(args, f"internal error (a bug): {type(exc).__name__}: {exc}", 3, None)
+        logging.getLogger("mild_desk.cli").exception("internal error in %s", args.command)
+        return _fail(
+            args, f"internal error (a bug): {type(exc).__name__}; details in the log", 3, None
+        )
     finally:
         ctx.close()
 

@@ -1,6 +1,7 @@
 """The append-only audit log: recording events inside a transaction and verifying the chain."""
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -15,6 +16,7 @@ from mild_desk.rules.audit_chain import GENESIS, ChainLink, event_hash, first_ba
 from mild_desk.services.base import Actor, require, utcnow
 
 _SECRET_KEYS = frozenset({"password", "password_hash"})
+_log = logging.getLogger("mild_desk.audit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,15 @@ def record(
     head.seq += 1
     head.hash = digest
     session.add(head)
+    # Ids only: names, birth dates and phone numbers stay in the database.
+    _log.info(
+        "%s %s %s by user %s (event %d)",
+        action,
+        entity,
+        entity_id,
+        actor.user_id if actor else "system",
+        head.seq,
+    )
 
 
 def verify(db: Database, actor: Actor | None = None) -> VerifyResult:

@@ -10,7 +10,11 @@ xcb=(libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shap
      libxcb-render-util0 libxcb-image0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1)
 case "$purpose" in
   app) wanted=("${qt[@]}" "${xcb[@]}" python3-venv) ;;
-  test) wanted=("${qt[@]}" python3-venv) ;;
+  # PostgreSQL: the test run starts a private server (scripts/pg.sh) for the database tests.
+  # CUPS with the cups-pdf queue: the printing tests print to a real printer; poppler-utils
+  # (pdftoppm) and qpdf check and render the PDFs.
+  test) wanted=("${qt[@]}" python3-venv postgresql cups printer-driver-cups-pdf poppler-utils
+                qpdf) ;;
   *) echo "usage: $0 app|test" >&2; exit 2 ;;
 esac
 command -v dpkg-query >/dev/null 2>&1 || exit 0

@@ -1,1 +1,2 @@
-"""mild-desk."""
+"""Printed documents: PDF bytes from the read models (reportlab, imported lazily; no database,
+no Qt). Start at `mild_desk.printing.render`."""

@@ -30,6 +30,9 @@ def test_wrong_then_right_password(qtbot: QtBot, clinic_db: Clinic) -> None:
 def test_status_bar_names_user_role_and_database(qtbot: QtBot, clinic_db: Clinic) -> None:
     window = MainWindow(clinic_db.db, clinic_db.actor(Role.PROVIDER))
     qtbot.add_widget(window)
-    message = window.statusBar().currentMessage()
+    with qtbot.waitSignal(window.board.loaded, timeout=10_000):
+        window.show()
+    message = window.identity.text()  # a permanent part of the status bar
+    assert window.identity.isVisible()
     assert "provider" in message
     assert str(clinic_db.path) in message

@@ -1,0 +1,290 @@
+"""The nurse's day-of checklist: items by phase, tri-state with who and when, a note, and a
+"Ready for procedure" banner only when the appointment is ready."""
+
+from datetime import datetime
+from typing import cast
+
+from PySide6.QtCore import (
+    QDate,
+    QDateTime,
+    QEvent,
+    QItemSelection,
+    QModelIndex,
+    QObject,
+    Qt,
+    QTime,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QDateTimeEdit,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mild_desk.errors import DomainError
+from mild_desk.models.enums import ChecklistState
+from mild_desk.rules.checklist import KEY_NPO
+from mild_desk.services import prep
+from mild_desk.services.prep import ChecklistLine, Fasting, PrepReport
+from mild_desk.ui.checklist_model import ChecklistModel
+from mild_desk.ui.context import AppContext
+from mild_desk.ui.errors import ErrorLabel
+from mild_desk.ui.theme import NOT_READY_BANNER, READY_BANNER
+
+
+class ChecklistPanel(QWidget):
+    """Pick an item, choose its state (Alt+C / Alt+A / Alt+N), add a note, press Record.
+    Double-click (or Space) confirms an item in one step. Each record is one `prep.tick`."""
+
+    ticked = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.appointment_id: int | None = None
+        self._fasting: Fasting | None = None
+        self.model = ChecklistModel(lambda: ctx.tz, self)
+        self._build()
+        self._connect_signals()
+        self._on_tree_selection_changed(QItemSelection(), QItemSelection())
+
+    # --- public -----------------------------------------------------------------------
+
+    def set_checklist(
+        self, appointment_id: int, lines: tuple[ChecklistLine, ...], report: PrepReport
+    ) -> None:
+        selected = self.selected_line()
+        self.appointment_id = appointment_id
+        self.model.set_lines(lines)
+        self.tree.expandAll()
+        self._show_banner(report)
+        self._fasting = report.fasting
+        if selected is not None:
+            self.select_item(selected.key)
+
+    def select_item(self, key: str) -> bool:
+        index = self.model.find(key)
+        if not index.isValid():
+            return False
+        self.tree.setCurrentIndex(index)
+        return True
+
+    def selected_line(self) -> ChecklistLine | None:
+        return self.model.line(self.tree.currentIndex())
+
+    def record(self, state: ChecklistState | None = None) -> bool:
+        """Record the chosen state for the selected item; False (with the reason) if refused."""
+        line = self.selected_line()
+        if line is None or self.appointment_id is None:
+            return False
+        chosen = state or self._chosen_state()
+        if chosen is None:
+            self.error.show_error("Choose confirmed, not applicable or not done.")
+            return False
+        npo = line.key == KEY_NPO and chosen is ChecklistState.CONFIRMED
+        try:
+            prep.tick(
+                self.ctx.db,
+                self.ctx.actor,
+                self.appointment_id,
+                item=line.key,
+                state=chosen.value,
+                note=self.note.text() or None,
+                last_solids=self._local(self.last_solids) if npo else None,
+                last_clear_liquids=self._local(self.last_liquids) if npo else None,
+                now=self.ctx.now(),
+            )
+        except DomainError as exc:
+            self.error.show_error(exc)
+            return False
+        self.error.clear_error()
+        self.note.clear()
+        self.ticked.emit(line.key)
+        self.ctx.changes.notify()
+        return True
+
+    # --- building -------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.banner = QLabel(self)
+        self.banner.setAccessibleName("Readiness")
+        self.banner.setWordWrap(True)
+        self.tree = QTreeView(self)
+        self.tree.setModel(self.model)
+        self.tree.setAccessibleName("Day-of checklist")
+        self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(3, self.fontMetrics().horizontalAdvance("x") * 18)
+        self.item_label = QLabel(self)
+        self.item_label.setWordWrap(True)
+        self.item_label.setAccessibleName("Selected item")
+        self.states = QButtonGroup(self)
+        self.confirmed = QRadioButton("&Confirmed", self)
+        self.not_applicable = QRadioButton("Not &applicable", self)
+        self.not_done = QRadioButton("&Not done", self)
+        state_row = QHBoxLayout()
+        for button, state in (
+            (self.confirmed, ChecklistState.CONFIRMED),
+            (self.not_applicable, ChecklistState.NOT_APPLICABLE),
+            (self.not_done, ChecklistState.NOT_DONE),
+        ):
+            button.setAccessibleName(button.text().replace("&", ""))
+            button.setProperty("state", state.value)
+            self.states.addButton(button)
+            state_row.addWidget(button)
+        state_row.addStretch(1)
+        self.note = QLineEdit(self)
+        self.note.setAccessibleName("Note")
+        self.note.setPlaceholderText("optional note")
+        self.last_solids = self._time_edit("Last solid food")
+        self.last_liquids = self._time_edit("Last clear liquids")
+        self.record_button = QPushButton("&Record", self)
+        self.record_button.setAccessibleName("Record")
+        self.record_button.setDefault(True)
+        self.who_may = QLabel(self)
+        self.who_may.setStyleSheet("color: #555")
+        self.error = ErrorLabel(self)
+        editor = QGroupBox("Tick the selected item", self)
+        self.editor = editor
+        form = QFormLayout(editor)
+        form.addRow(self.item_label)
+        form.addRow("State:", state_row)
+        form.addRow("N&ote:", self.note)
+        self.npo_label_solids = QLabel("Last &solids:", self)
+        self.npo_label_solids.setBuddy(self.last_solids)
+        self.npo_label_liquids = QLabel("Last clear &liquids:", self)
+        self.npo_label_liquids.setBuddy(self.last_liquids)
+        form.addRow(self.npo_label_solids, self.last_solids)
+        form.addRow(self.npo_label_liquids, self.last_liquids)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.who_may, 1)
+        buttons.addWidget(self.record_button)
+        form.addRow(buttons)
+        form.addRow(self.error)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(editor)
+
+    def _time_edit(self, name: str) -> QDateTimeEdit:
+        edit = QDateTimeEdit(self)
+        edit.setDisplayFormat("ddd d MMM HH:mm")
+        edit.setCalendarPopup(True)
+        edit.setAccessibleName(name)
+        return edit
+
+    def _connect_signals(self) -> None:
+        self.tree.selectionModel().selectionChanged.connect(self._on_tree_selection_changed)
+        self.tree.doubleClicked.connect(self._on_tree_double_clicked)
+        self.tree.installEventFilter(self)
+        self.record_button.clicked.connect(self._on_record_button_clicked)
+        self.note.returnPressed.connect(self._on_record_button_clicked)
+
+    # --- helpers --------------------------------------------------------------------
+
+    def _chosen_state(self) -> ChecklistState | None:
+        button = self.states.checkedButton()
+        return ChecklistState(str(button.property("state"))) if button else None
+
+    def _local(self, edit: QDateTimeEdit) -> str:
+        return edit.dateTime().toString("yyyy-MM-ddTHH:mm")
+
+    def _set_time(self, edit: QDateTimeEdit, moment: datetime) -> None:
+        local = moment.astimezone(self.ctx.tz)
+        edit.setDateTime(
+            QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
+        )
+
+    def _show_banner(self, report: PrepReport) -> None:
+        if report.ready:
+            self.banner.setText("✓  Ready for procedure")
+            self.banner.setStyleSheet(READY_BANNER)
+        else:
+            open_reqs = sum(
+                1 for r in report.requirements if r.status.value in ("pending", "unmet")
+            )
+            items = len(report.checklist_missing)
+            parts = [f"{open_reqs} requirement(s)"] if open_reqs else []
+            parts += [f"{items} required checklist item(s)"] if items else []
+            self.banner.setText(
+                f"Not ready yet: {' and '.join(parts) or 'see the Prep tab'} open "
+                "(required items are marked *)."
+            )
+            self.banner.setStyleSheet(NOT_READY_BANNER)
+        self.banner.setAccessibleDescription(self.banner.text())
+
+    # --- slots ----------------------------------------------------------------------
+
+    def _on_tree_selection_changed(
+        self, selected: QItemSelection, deselected: QItemSelection
+    ) -> None:
+        line = self.selected_line()
+        may = line is not None and self.ctx.actor.role.value in line.roles
+        self.editor.setEnabled(may)
+        npo = line is not None and line.key == KEY_NPO
+        for widget in (
+            self.last_solids,
+            self.last_liquids,
+            self.npo_label_solids,
+            self.npo_label_liquids,
+        ):
+            widget.setVisible(npo)
+        if line is None:
+            self.item_label.setText("Select an item in the list above.")
+            self.who_may.clear()
+            return
+        self.item_label.setText(f"<b>{line.label}</b>{' (required)' if line.required else ''}")
+        self.who_may.setText("" if may else f"Only a {' or '.join(line.roles)} may tick this item.")
+        if npo and self._fasting is not None:
+            self._set_time(self.last_solids, self._fasting.no_solids_after)
+            self._set_time(self.last_liquids, self._fasting.clear_liquids_until)
+        self.states.setExclusive(False)
+        for button in self.states.buttons():
+            button.setChecked(bool(line.state) and button.property("state") == line.state)
+        self.states.setExclusive(True)
+        self.error.clear_error()
+
+    def _on_tree_double_clicked(self, index: QModelIndex) -> None:
+        line = self.model.line(index)
+        if line is None or self.ctx.actor.role.value not in line.roles:
+            return
+        if line.key == KEY_NPO:
+            self.confirmed.setChecked(True)
+            self.last_solids.setFocus()
+            return
+        self.record(ChecklistState.CONFIRMED)
+
+    def _on_record_button_clicked(self) -> None:
+        self.record()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Space on the list confirms the current item (Enter stays with the dialog)."""
+        if (
+            watched is self.tree
+            and event.type() == QEvent.Type.KeyPress
+            and cast(QKeyEvent, event).key() == Qt.Key.Key_Space
+        ):
+            self._on_tree_double_clicked(self.tree.currentIndex())
+            return True
+        return super().eventFilter(watched, event)

@@ -7,11 +7,13 @@ skip the services so that tens of thousands of appointments take seconds, not an
 import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
 from mild_desk.db import Database
+from mild_desk.models.search import search_key
 from mild_desk.models.tables import Appointment, Patient
 from mild_desk.services import availability, clinic, users
 from mild_desk.services.base import Actor
@@ -35,9 +37,15 @@ def build(
     days: int,
     now: datetime,
     seed: int = 1,
+    future_free: float = 0.3,
 ) -> tuple[Database, dict[str, Actor]]:
     """A clinic with `patients` patients and `appointments` appointments in [start, start+days):
-    past ones fulfilled (a few cancelled), future ones booked."""
+    past ones fulfilled (a few cancelled), future ones booked.
+
+    When `appointments` is more than the slot grid holds (two rooms cannot hold 50,000
+    non-overlapping cases), the grid is filled instead (every past slot fulfilled, future slots
+    booked except a `future_free` share left open for the slot finder) and the rest are
+    cancelled or no-show history on the same slots, which block nothing."""
     db = Database.open(f"sqlite:///{path}")
     clinic.initialise(db)
     users.add_user(db, None, username="admin", role="admin", password=PASSWORD, now=now)
@@ -65,7 +73,7 @@ def build(
         )
     rng = random.Random(seed)
     _patients(db, patients, now, rng)
-    _appointments(db, appointments, patients, start, days, now, rng)
+    _appointments(db, appointments, patients, start, days, now, rng, future_free)
     return db, actors
 
 
@@ -76,7 +84,7 @@ def _patients(db: Database, count: int, now: datetime, rng: random.Random) -> No
         {
             "mrn": f"B{i:07d}",
             "first_name": rng.choice(firsts),
-            "last_name": f"{rng.choice(lasts)}{i % 997}",
+            "last_name": rng.choice(lasts) + (f"-{i % 997}" if i % 3 else ""),
             "dob": date(1930 + rng.randrange(60), rng.randrange(1, 13), rng.randrange(1, 29)),
             "phone": "555-0100",
             "preferred_language": "en",
@@ -89,6 +97,9 @@ def _patients(db: Database, count: int, now: datetime, rng: random.Random) -> No
         }
         for i in range(count)
     ]
+    for row in rows:  # bulk inserts skip the ORM event that fills these
+        row["search_last"] = search_key(str(row["last_name"]))
+        row["search_first"] = search_key(str(row["first_name"]))
     with db.write() as tx:
         for i in range(0, len(rows), 5000):
             tx.session.execute(insert(Patient), rows[i : i + 5000])
@@ -103,33 +114,48 @@ def _appointments(
     days: int,
     now: datetime,
     rng: random.Random,
+    future_free: float = 0.3,
 ) -> None:
     with db.read() as tx:
         prof = clinic.profile_in(tx.session)
         grid = availability.grid(tx.session, start, start + timedelta(days=days - 1), TZ, prof)
-    picked = sorted(rng.sample(range(len(grid)), min(count, len(grid))))
+    overflow = count > len(grid)
+    if overflow:  # fill the grid (leaving some future slots open); the rest is history below
+        every = round(1 / future_free) if future_free > 0 else 0
+        picked = [i for i, s in enumerate(grid) if s.start < now or not every or i % every != 0]
+    else:
+        picked = sorted(rng.sample(range(len(grid)), count))
     rows = []
     turnover = timedelta(minutes=prof.turnover_minutes)
+
+    def row(patient: int, slot: Any, status: str) -> dict[str, Any]:
+        cancelled = status == "cancelled"
+        return {
+            "patient_id": patient,
+            "provider_id": slot.provider_id,
+            "room_id": slot.room_id,
+            "start": slot.start,
+            "end": slot.end,
+            "block_end": slot.end + turnover,
+            "status": status,
+            "levels": "L4-L5",
+            "cancelled_by": "patient" if cancelled else None,
+            "cancel_reason": "bench history" if cancelled else None,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+
     for n, index in enumerate(picked):
         slot = grid[index]
         status = "fulfilled" if slot.start < now else "booked"
-        if status == "fulfilled" and n % 20 == 0:
+        if status == "fulfilled" and n % 20 == 0 and not overflow:
             status = "cancelled"
-        rows.append(
-            {
-                "patient_id": 1 + (n * 7919) % patients,
-                "provider_id": slot.provider_id,
-                "room_id": slot.room_id,
-                "start": slot.start,
-                "end": slot.end,
-                "block_end": slot.end + turnover,
-                "status": status,
-                "levels": "L4-L5",
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
+        rows.append(row(1 + (n * 7919) % patients, slot, status))
+    for n in range(count - len(rows)):  # history: inactive rows never block a slot
+        slot = grid[rng.randrange(len(grid))]
+        status = "noshow" if n % 4 == 0 and slot.start < now else "cancelled"
+        rows.append(row(1 + rng.randrange(patients), slot, status))
     with db.write() as tx:
         for i in range(0, len(rows), 5000):
             tx.session.execute(insert(Appointment), rows[i : i + 5000])

@@ -33,11 +33,14 @@ class Context:
     @property
     def db(self) -> Any:
         if self._db is None:
-            from mild_desk.db import Database, resolve_url, schema_revision
+            from mild_desk.db import Database, head_revision, resolve_url, schema_revision, upgrade
 
             self._db = Database.open(resolve_url(self.args.db))
-            if self.args.command not in {"init", "demo"} and schema_revision(self._db) is None:
+            revision = schema_revision(self._db)
+            if self.args.command not in {"init", "demo"} and revision is None:
                 raise InvalidInput("the database is empty: run `mild-desk init` first", field="db")
+            if revision is not None and revision != head_revision():
+                upgrade(self._db)  # an older schema is upgraded; a newer one is refused
         return self._db
 
     @property

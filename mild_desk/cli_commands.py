@@ -11,10 +11,15 @@ if TYPE_CHECKING:
 
 def register(sub: "argparse._SubParsersAction[Any]") -> None:
     _foundation(sub)
-    from mild_desk import cli_prep, cli_scheduling
+    from mild_desk import cli_interop, cli_prep, cli_print, cli_scheduling
 
     cli_scheduling.register(sub)
     cli_prep.register(sub)
+    cli_interop.register(sub)
+    cli_print.register(sub)
+    from mild_desk import cli_backup
+
+    cli_backup.register(sub)
 
 
 def _foundation(sub: "argparse._SubParsersAction[Any]") -> None:

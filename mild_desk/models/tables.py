@@ -5,7 +5,7 @@
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, event
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -20,6 +20,7 @@ from mild_desk.models.enums import (
     Role,
     WaitlistStatus,
 )
+from mild_desk.models.search import search_key
 from mild_desk.models.types import UTCDateTime
 
 
@@ -125,6 +126,10 @@ class Closure(SQLModel, table=True):
 
 
 class Patient(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_patient_search", "search_last", "search_first"),
+        Index("ix_patient_dob", "dob"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     mrn: str = Field(unique=True, index=True)
     first_name: str
@@ -138,6 +143,9 @@ class Patient(SQLModel, table=True):
     pregnancy_possible: bool = False
     created_at: datetime = Field(sa_column=_ts())
     version: int = 1
+    # Folded copies of the names for search as you type (set on every insert and update).
+    search_last: str = ""
+    search_first: str = ""
 
 
 class ImagingStudy(SQLModel, table=True):
@@ -297,3 +305,10 @@ class AuditHead(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     seq: int = 0
     hash: str
+
+
+@event.listens_for(Patient, "before_insert")
+@event.listens_for(Patient, "before_update")
+def _fill_search_keys(_mapper: object, _connection: object, patient: Patient) -> None:
+    patient.search_last = search_key(patient.last_name)
+    patient.search_first = search_key(patient.first_name)

@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from mild_desk.db import Database, Transaction
 from mild_desk.errors import InvalidInput, NotFound, Refused, SlotTaken, StaleEdit
-from mild_desk.models.enums import AppointmentStatus, CancelledBy, Laterality
+from mild_desk.models.enums import ACTIVE_STATUSES, AppointmentStatus, CancelledBy, Laterality
 from mild_desk.models.tables import Appointment, Driver, Patient, Provider, Room, User
 from mild_desk.models.types import AppointmentId, PatientId, ProviderId, RoomId
 from mild_desk.rules.conflicts import Busy, ConflictKind, day_counts, find_conflicts
@@ -108,8 +109,7 @@ def book(
         )
         row.levels, row.laterality = lv, lat
         row.created_by = row.updated_by = actor.user_id
-        session.add(row)
-        session.flush()
+        _insert(session, row, tz)
         audit.record(
             tx, actor, "appointment.book", "appointment", row.id, after=_snapshot(row), now=when
         )
@@ -163,8 +163,7 @@ def reschedule(
         )
         new.levels, new.laterality, new.replaces_id = old.levels, old.laterality, old.id
         new.created_by = new.updated_by = actor.user_id
-        session.add(new)
-        session.flush()
+        _insert(session, new, tz)
         driver = session.exec(select(Driver).where(Driver.appointment_id == old.id)).first()
         if driver is not None:
             session.add(
@@ -425,6 +424,53 @@ def _check_slot(
                 f"the provider already has {cap} cases on {day:%a %d %b %Y} (the daily cap)",
                 field="start",
             )
+
+
+# The exclusion constraints of migration 0002 (PostgreSQL only), by what they protect.
+_NO_OVERLAP = {
+    "appointment_provider_no_overlap": ConflictKind.PROVIDER,
+    "appointment_room_no_overlap": ConflictKind.ROOM,
+    "appointment_patient_no_overlap": ConflictKind.PATIENT,
+}
+
+
+def _insert(session: Session, row: Appointment, tz: ZoneInfo) -> None:
+    """Insert a placed appointment. On PostgreSQL the database's no-overlap constraints back up
+    `_check_slot` (a client that skipped it still cannot double-book); their violation becomes the
+    same SlotTaken refusal."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.add(row)
+        session.flush()
+        return
+    try:
+        with session.begin_nested():  # a savepoint, so the refusal can still name the other one
+            session.add(row)
+    except IntegrityError as exc:
+        diag = getattr(exc.orig, "diag", None)
+        kind = _NO_OVERLAP.get(str(getattr(diag, "constraint_name", None)))
+        if kind is None:
+            raise
+        if kind is ConflictKind.PATIENT:
+            other = session.exec(
+                select(Appointment)
+                .where(
+                    Appointment.patient_id == row.patient_id,
+                    col(Appointment.status).in_([s.value for s in ACTIVE_STATUSES]),
+                    col(Appointment.start) < row.end,
+                    col(Appointment.end) > row.start,
+                )
+                .order_by(col(Appointment.start))
+            ).first()
+            if other is not None:
+                raise SlotTaken(
+                    f"the patient already has appointment {other.id} at "
+                    f"{local_text(other.start, tz)}",
+                    field="start",
+                ) from None
+        raise SlotTaken(
+            f"slot taken: the {kind.value} is already booked at {local_text(row.start, tz)}",
+            field="start",
+        ) from None
 
 
 def _lock(session: Session, patient_id: int, slots: list[Slot]) -> None:

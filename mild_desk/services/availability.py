@@ -27,6 +27,9 @@ from mild_desk.services.base import (
 from mild_desk.services.clinic import ProfileRead, clinic_in, get_provider, get_room, profile_in
 
 MAX_RANGE_DAYS = 3 * 366
+# The longest an appointment can hold a provider or a room: the profile allows cases of up to
+# 480 minutes and turnovers of up to 240 (clinic.set_procedure); a day bounds both with room.
+MAX_BLOCK = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +328,9 @@ def active_busy(
         col(Appointment.status).in_([s.value for s in ACTIVE_STATUSES]),
         col(Appointment.start) < end.astimezone(UTC),
         col(Appointment.block_end) > start.astimezone(UTC),
+        # A lower bound on `start` lets the (provider|room|patient, start) indexes skip history:
+        # nothing that overlaps `start` can have begun more than one longest block before it.
+        col(Appointment.start) > (start - MAX_BLOCK).astimezone(UTC),
     )
     shared = []
     if provider_id is not None:

@@ -103,6 +103,18 @@ def clinic(db: Database) -> ClinicRead:
 
 
 def clinic_in(session: Session) -> ClinicRead:
+    """The clinic settings, read once per unit of work."""
+    cached = session.info.get(_CLINIC_KEY)
+    if cached is None:
+        cached = session.info[_CLINIC_KEY] = _clinic_read(session)
+    assert isinstance(cached, ClinicRead)
+    return cached
+
+
+_CLINIC_KEY, _PROFILE_KEY = "mild_desk.clinic", "mild_desk.profile"
+
+
+def _clinic_read(session: Session) -> ClinicRead:
     row = session.get(ClinicSettings, 1) or ClinicSettings()
     return ClinicRead(
         name=row.name,
@@ -150,10 +162,17 @@ def profile(db: Database) -> ProfileRead:
 
 
 def profile_in(session: Session) -> ProfileRead:
-    row = session.get(ProcedureProfile, 1)
-    if row is None:
-        raise InvalidInput("the database is not initialised: run `mild-desk init`", field="db")
-    return ProfileRead(**{k: getattr(row, k) for k in _PROFILE_FIELDS})
+    """The procedure profile, read once per unit of work."""
+    cached = session.info.get(_PROFILE_KEY)
+    if cached is None:
+        row = session.get(ProcedureProfile, 1)
+        if row is None:
+            raise InvalidInput("the database is not initialised: run `mild-desk init`", field="db")
+        cached = session.info[_PROFILE_KEY] = ProfileRead(
+            **{k: getattr(row, k) for k in _PROFILE_FIELDS}
+        )
+    assert isinstance(cached, ProfileRead)
+    return cached
 
 
 # Allowed ranges of the editable numbers: (minimum, maximum, integer?).
@@ -295,5 +314,7 @@ def _apply(
     for key, value in changes.items():
         setattr(row, key, value)
     tx.session.add(row)
+    tx.session.info.pop(_CLINIC_KEY, None)
+    tx.session.info.pop(_PROFILE_KEY, None)
     if changes:
         audit.record(tx, actor, action, entity, 1, before=before, after=changes, now=now)

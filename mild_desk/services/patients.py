@@ -2,12 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
 
 from mild_desk.db import Database
 from mild_desk.errors import InvalidInput, NotFound
+from mild_desk.models.search import search_key
 from mild_desk.models.tables import Patient
 from mild_desk.models.types import PatientId
 from mild_desk.services import audit
@@ -100,39 +101,55 @@ def get(db: Database, actor: Actor, patient_id: int) -> PatientRead:
 
 
 def search(db: Database, actor: Actor, query: str, *, limit: int = 20) -> list[PatientRead]:
-    """Patients whose MRN or last name starts with `query`, or whose "last, first" / "first last"
-    contains it, or whose DOB equals it (YYYY-MM-DD). Case-insensitive."""
+    """Search as you type: an MRN prefix, a last-name prefix, "last, first" or "first last"
+    (accents and case ignored), or a date of birth (YYYY-MM-DD). Each form is a small indexed
+    query; the results are merged in name order."""
     require(actor, "patient.read")
     text = (query or "").strip()
     if not text:
         return []
     with db.read() as tx:
-        stmt = select(Patient)
+        session = tx.session
         try:
-            stmt = stmt.where(Patient.dob == date.fromisoformat(text))
+            born = date.fromisoformat(text)
         except ValueError:
-            lowered = text.lower()
-            prefix = lowered.replace("%", r"\%").replace("_", r"\_") + "%"
-            parts = [p for p in lowered.replace(",", " ").split() if p]
-            conditions: list[ColumnElement[bool]] = [
-                func.lower(Patient.mrn).like(prefix, escape="\\"),
-                func.lower(Patient.last_name).like(prefix, escape="\\"),
-            ]
-            if len(parts) >= 2:
-                a, b = parts[0], parts[1]
-                conditions.append(
-                    (func.lower(Patient.last_name) == a)
-                    & func.lower(Patient.first_name).like(b + "%")
-                )
-                conditions.append(
-                    (func.lower(Patient.first_name) == a)
-                    & func.lower(Patient.last_name).like(b + "%")
-                )
-            stmt = stmt.where(or_(*conditions))
-        rows = tx.session.exec(
-            stmt.order_by(col(Patient.last_name), col(Patient.first_name)).limit(limit)
-        ).all()
-        return [_read(r) for r in rows]
+            born = None
+        by_name = (col(Patient.search_last), col(Patient.search_first))
+        queries = (
+            [select(Patient).where(Patient.dob == born).order_by(*by_name)]
+            if born
+            else _name_queries(text, by_name)
+        )
+        found: dict[int, Patient] = {}
+        for stmt in queries:
+            for row in session.exec(stmt.limit(limit)).all():
+                found[row.id or 0] = row
+        rows = sorted(found.values(), key=lambda r: (r.search_last, r.search_first, r.mrn))
+        return [_read(r) for r in rows[:limit]]
+
+
+def _name_queries(text: str, by_name: tuple[Any, ...]) -> list[Any]:
+    """Each query walks an index in its own order (MRN prefixes by MRN, names by name)."""
+    key = search_key(text)
+    last, first = col(Patient.search_last), col(Patient.search_first)
+    by_mrn = col(Patient.mrn)
+    queries = [
+        select(Patient).where(_prefix(by_mrn, text)).order_by(by_mrn),
+        select(Patient).where(_prefix(by_mrn, text.upper())).order_by(by_mrn),
+    ]
+    names = [_prefix(last, key)]
+    if "," in text:  # "last, first"
+        a, _, b = (search_key(part) for part in text.partition(","))
+        names.append((last == a) & _prefix(first, b))
+    elif " " in key:  # "last first" or "first last"
+        a, b = key.split(" ", 1)
+        names += [(last == a) & _prefix(first, b), _prefix(last, b) & _prefix(first, a)]
+    return queries + [select(Patient).where(name).order_by(*by_name) for name in names]
+
+
+def _prefix(column: Any, prefix: str) -> Any:
+    """`column` starts with `prefix`, as an index-friendly range (keys compare bytewise)."""
+    return (column >= prefix) & (column < prefix + "\U0010ffff")
 
 
 def patient_by_mrn(session: Session, mrn: str) -> Patient:

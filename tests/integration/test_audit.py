@@ -1,7 +1,5 @@
 """The audit chain: every change is recorded, and any edit, deletion or reordering is detected."""
 
-import sqlite3
-
 import pytest
 
 from mild_desk.models.enums import Role
@@ -33,9 +31,7 @@ def test_every_change_is_an_event_and_the_chain_verifies(clinic_db: Clinic) -> N
 
 
 def test_passwords_never_reach_the_audit_log(clinic_db: Clinic) -> None:
-    conn = sqlite3.connect(clinic_db.path)
-    text = " ".join(str(r) for r in conn.execute("SELECT * FROM audit_event"))
-    conn.close()
+    text = " ".join(str(r) for r in clinic_db.rows("SELECT * FROM audit_event"))
     assert "correct-horse" not in text
     assert "argon2" not in text
 
@@ -63,9 +59,7 @@ def test_passwords_never_reach_the_audit_log(clinic_db: Clinic) -> None:
 def test_tampering_is_detected_and_named(clinic_db: Clinic, tamper: str, named: str) -> None:
     _changes(clinic_db)
     assert audit.verify(clinic_db.db).ok
-    conn = sqlite3.connect(clinic_db.path)
-    conn.executescript(tamper)
-    conn.close()
+    clinic_db.execute(tamper)
     result = audit.verify(clinic_db.db)
     assert not result.ok
     assert result.problem is not None

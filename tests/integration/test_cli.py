@@ -174,12 +174,7 @@ def test_usage_errors_are_one_line(capsys, clinic_db: Clinic) -> None:
 
 def test_audit_verify_exit_codes(capsys, clinic_db: Clinic) -> None:
     assert run(capsys, clinic_db, "audit", "verify", user=None)[0] == 0
-    import sqlite3
-
-    conn = sqlite3.connect(clinic_db.path)
-    conn.execute("UPDATE audit_event SET action = 'x' WHERE id = 2")
-    conn.commit()
-    conn.close()
+    clinic_db.execute("UPDATE audit_event SET action = 'x' WHERE id = 2")
     code, _, err = run(capsys, clinic_db, "audit", "verify", user=None)
     assert code == 1
     assert "event 2" in err

@@ -1,6 +1,5 @@
 """The database layer: migrations, pragmas, URLs, refusing newer schemas."""
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -39,6 +38,7 @@ def test_init_twice_is_harmless(tmp_path: Path) -> None:
     assert before == after == (1,)
 
 
+@pytest.mark.sqlite_only("PRAGMAs")
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(clinic_db: Clinic) -> None:
     with clinic_db.db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -58,10 +58,7 @@ def test_database_file_is_private(tmp_path: Path) -> None:
 
 
 def test_a_database_from_a_newer_version_is_refused_untouched(clinic_db: Clinic) -> None:
-    conn = sqlite3.connect(clinic_db.path)
-    conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
-    conn.commit()
-    conn.close()
+    clinic_db.execute("UPDATE alembic_version SET version_num = '9999_future'")
     before = clinic_db.dump()
     with pytest.raises(Refused, match="newer mild-desk"):
         clinic.initialise(clinic_db.db)
@@ -93,3 +90,16 @@ def test_unreachable_or_bad_urls_give_one_clear_error(kind: str, tmp_path: Path)
         clinic.initialise(Database.open(url))
     assert info.value.field == "db"
     assert "\n" not in str(info.value)
+
+
+def test_the_known_revisions_are_the_migrations() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from mild_desk.db import _MIGRATIONS, REVISIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    script = ScriptDirectory.from_config(cfg)
+    assert tuple(reversed([r.revision for r in script.walk_revisions()])) == REVISIONS
+    assert script.get_current_head() == REVISIONS[-1]

@@ -247,13 +247,7 @@ def test_a_change_of_mind_is_a_new_event(cli: Cli, sched: Schedule) -> None:
     )
     (consent,) = [i for i in cli("nina", "checklist", str(appt["id"])) if i["key"] == "consent"]
     assert (consent["state"], consent["note"]) == ("not-done", "wrong level on the form")
-    import sqlite3
-
-    conn = sqlite3.connect(sched.c.path)
-    rows = conn.execute(
-        "SELECT state FROM checklist_event WHERE item_key='consent' ORDER BY id"
-    ).fetchall()
-    conn.close()
+    rows = sched.c.rows("SELECT state FROM checklist_event WHERE item_key='consent' ORDER BY id")
     assert rows == [("confirmed",), ("not-done",)]
 
 

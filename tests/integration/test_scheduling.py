@@ -288,3 +288,37 @@ def test_bad_templates_are_refused_and_nothing_is_written(sched: Schedule, kwarg
         availability.add_template(sched.db, sched.actor(Role.ADMIN), **{**base, **kwargs})
     assert info.value.field == field
     assert sched.c.dump() == before
+
+
+def test_a_long_case_still_blocks_a_later_start(sched: Schedule) -> None:
+    """The overlap query only looks back one longest block; the longest the profile allows
+    (480-minute case + 240-minute turnover) must still be seen 11 hours later."""
+    admin = sched.actor(Role.ADMIN)
+    clinic.set_procedure(sched.db, admin, case_minutes=480, turnover_minutes=240)
+    p1, r1 = sched.providers[0], sched.rooms[0]
+    for start in ("00:00", "11:00"):
+        availability.add_template(
+            sched.db,
+            admin,
+            provider_id=p1,
+            room_id=r1,
+            rrule="FREQ=DAILY",
+            start=start,
+            end="23:59",
+            valid_from=date(2026, 12, 1),
+            now=NOW,
+        )
+    wed = date(2026, 12, 9)
+    book(sched, "S001", wed, "00:00", provider_id=p1)
+    with pytest.raises(SlotTaken, match="slot taken"):
+        book(sched, "S002", wed, "11:00", provider_id=p1)
+    free = availability.find_slots(
+        sched.db, sched.actor(Role.SCHEDULER), date_from=wed, date_to=wed, provider_id=p1, now=NOW
+    )
+    assert at(wed, "11:00") not in [s.start for s in free]
+    assert at(wed, "12:00") in [s.start for s in free]  # the block ends exactly here
+    with sched.db.read() as tx:
+        busy = availability.active_busy(
+            tx.session, at(wed, "11:00"), at(wed, "11:01"), provider_id=p1
+        )
+    assert [b.start for b in busy] == [at(wed, "00:00")]

@@ -9,8 +9,8 @@ DAY (YYYY-MM-DD) is "today": a clinic day, so that both screens have rows to pai
 
 Each prints `painted <unix time>` once its first screen has painted (the parent measures from
 spawn), then `vmhwm <kB>` (peak resident memory, Linux /proc; 0 elsewhere), and exits.
-The app start mirrors mild_desk/ui/app.py without the interactive login dialog (the password
-check of `users.login` is still made) and without the daily backup thread.
+The app start mirrors mild_desk/ui/app.py (the same import order) without the interactive login
+dialog (the password check of `users.login` is still made) and without the daily backup thread.
 """
 
 import os
@@ -40,16 +40,16 @@ def app(path: str, day: str) -> int:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from PySide6.QtCore import QTimer  # noqa: TID251 (a benchmark of the UI)
-    from PySide6.QtWidgets import QApplication  # noqa: TID251
-
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from bench.clinic_db import PASSWORD
     from mild_desk.db import Database
-    from mild_desk.services import clinic, users
+    from mild_desk.services import appointments, clinic, panel_view, prep, users, views  # noqa: F401
 
     db = Database.open(f"sqlite:///{path}")
     clinic.initialise(db)
+    from PySide6.QtCore import QTimer  # noqa: TID251 (a benchmark of the UI)
+    from PySide6.QtWidgets import QApplication  # noqa: TID251
+
     qapp = QApplication([])
     actor = users.login(db, "sched", PASSWORD)
     from mild_desk.ui.main_window import MainWindow

@@ -378,12 +378,13 @@ def _join(parts: dict[str, str]) -> str:
 def _build(parts: dict[str, str], anchor: datetime | date) -> _RRule:
     """Expand with dateutil over naive local midnights; any UTC UNTIL is read as naive."""
     fixed = dict(parts)
-    if fixed.get("UNTIL", "").endswith("Z"):
-        fixed["UNTIL"] = fixed["UNTIL"][:-1]
+    until = fixed.pop("UNTIL", None)  # read here: dateutil's general date parser is slow to load
     start = anchor if isinstance(anchor, datetime) else datetime.combine(anchor, time(0))
     built = rrulestr(_join(fixed), dtstart=start)
     if not isinstance(built, _RRule):  # pragma: no cover - a single RRULE line gives an rrule
         raise ValueError("rrule: expected a single rule")
+    if until is not None:
+        built = built.replace(until=_parse_until(until).replace(tzinfo=None))
     return built
 
 

@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session, select
 
 from mild_desk.db import Database
 from mild_desk.errors import InvalidInput, NotFound
@@ -102,54 +104,105 @@ def get(db: Database, actor: Actor, patient_id: int) -> PatientRead:
 
 def search(db: Database, actor: Actor, query: str, *, limit: int = 20) -> list[PatientRead]:
     """Search as you type: an MRN prefix, a last-name prefix, "last, first" or "first last"
-    (accents and case ignored), or a date of birth (YYYY-MM-DD). Each form is a small indexed
-    query; the results are merged in name order."""
+    (accents and case ignored), or a date of birth (YYYY-MM-DD). One statement per keystroke:
+    each form is an indexed range with its own limit, merged in name order by the database."""
     require(actor, "patient.read")
     text = (query or "").strip()
     if not text:
         return []
+    try:
+        born: date | None = date.fromisoformat(text)
+    except ValueError:
+        born = None
+    if born is not None:
+        stmt, params = _BY_DOB, {"dob": born}
+    else:
+        stmt, params = _name_search(text)
     with db.read() as tx:
-        session = tx.session
-        try:
-            born = date.fromisoformat(text)
-        except ValueError:
-            born = None
-        by_name = (col(Patient.search_last), col(Patient.search_first))
-        queries = (
-            [select(Patient).where(Patient.dob == born).order_by(*by_name)]
-            if born
-            else _name_queries(text, by_name)
-        )
-        found: dict[int, Patient] = {}
-        for stmt in queries:
-            for row in session.exec(stmt.limit(limit)).all():
-                found[row.id or 0] = row
-        rows = sorted(found.values(), key=lambda r: (r.search_last, r.search_first, r.mrn))
-        return [_read(r) for r in rows[:limit]]
+        rows = tx.session.connection().execute(stmt, {**params, "limit": limit}).all()
+    return [PatientRead(PatientId(r.id), *r[1:11]) for r in rows]
 
 
-def _name_queries(text: str, by_name: tuple[Any, ...]) -> list[Any]:
-    """Each query walks an index in its own order (MRN prefixes by MRN, names by name)."""
-    key = search_key(text)
-    last, first = col(Patient.search_last), col(Patient.search_first)
-    by_mrn = col(Patient.mrn)
-    queries = [
-        select(Patient).where(_prefix(by_mrn, text)).order_by(by_mrn),
-        select(Patient).where(_prefix(by_mrn, text.upper())).order_by(by_mrn),
+_P = Patient.__table__.c  # type: ignore[attr-defined]  # plain columns: rows, not entities
+_ROW = (
+    _P.id,
+    _P.mrn,
+    _P.first_name,
+    _P.last_name,
+    _P.dob,
+    _P.phone,
+    _P.preferred_language,
+    _P.referring_physician,
+    _P.allergies,
+    _P.diabetic,
+    _P.pregnancy_possible,
+    _P.search_last,
+    _P.search_first,
+)
+_BY_NAME = (_P.search_last, _P.search_first, _P.mrn)
+_BY_DOB = (
+    sa.select(*_ROW)
+    .where(_P.dob == sa.bindparam("dob"))
+    .order_by(*_BY_NAME)
+    .limit(sa.bindparam("limit"))
+)
+_END = "\U0010ffff"  # above every character: [p, p + _END) holds the keys starting with p
+
+
+def _prefix(column: Any, name: str) -> Any:
+    """`column` starts with the parameter `name`, as an index-friendly range (keys compare
+    bytewise)."""
+    return (column >= sa.bindparam(name)) & (column < sa.bindparam(f"{name}_end"))
+
+
+def _limited(where: Any, *order: Any) -> Any:
+    """One form of the query, walking its index in its own order, cut at the limit."""
+    return sa.select(
+        sa.select(*_ROW).where(where).order_by(*order).limit(sa.bindparam("limit")).subquery()
+    )
+
+
+@cache
+def _union(shape: str) -> Any:
+    """The statement for a query shape: "word", "last, first" or "first last"."""
+    forms = [
+        _limited(_prefix(_P.mrn, "mrn"), _P.mrn),
+        _limited(_prefix(_P.mrn, "mrn_upper"), _P.mrn),
+        _limited(_prefix(_P.search_last, "key"), _P.search_last, _P.search_first),
     ]
-    names = [_prefix(last, key)]
-    if "," in text:  # "last, first"
+    if shape != "word":
+        both = (_P.search_last == sa.bindparam("a")) & _prefix(_P.search_first, "b")
+        forms.append(_limited(both, _P.search_last, _P.search_first))
+    if shape == "first last":
+        swapped = _prefix(_P.search_last, "b2") & _prefix(_P.search_first, "a2")
+        forms.append(_limited(swapped, _P.search_last, _P.search_first))
+    merged = sa.union(*forms).subquery()
+    by_name = (merged.c[c.name] for c in _BY_NAME)
+    return sa.select(merged).order_by(*by_name).limit(sa.bindparam("limit"))
+
+
+def _name_search(text: str) -> tuple[Any, dict[str, Any]]:
+    key = search_key(text)
+    params: dict[str, Any] = {}
+
+    def prefix(name: str, value: str) -> None:
+        params[name], params[f"{name}_end"] = value, value + _END
+
+    prefix("mrn", text)
+    prefix("mrn_upper", text.upper())
+    prefix("key", key)
+    shape = "word"
+    if "," in text:
         a, _, b = (search_key(part) for part in text.partition(","))
-        names.append((last == a) & _prefix(first, b))
-    elif " " in key:  # "last first" or "first last"
+        shape, params["a"] = "last, first", a
+        prefix("b", b)
+    elif " " in key:
         a, b = key.split(" ", 1)
-        names += [(last == a) & _prefix(first, b), _prefix(last, b) & _prefix(first, a)]
-    return queries + [select(Patient).where(name).order_by(*by_name) for name in names]
-
-
-def _prefix(column: Any, prefix: str) -> Any:
-    """`column` starts with `prefix`, as an index-friendly range (keys compare bytewise)."""
-    return (column >= prefix) & (column < prefix + "\U0010ffff")
+        shape, params["a"] = "first last", a
+        prefix("b", b)
+        prefix("a2", a)
+        prefix("b2", b)
+    return _union(shape), params
 
 
 def patient_by_mrn(session: Session, mrn: str) -> Patient:

@@ -19,6 +19,24 @@ def test_passwords_are_stored_as_argon2id(clinic_db: Clinic) -> None:
     assert all(h.startswith("$argon2id$") and PASSWORD not in h for h in hashes)
 
 
+def test_a_hash_with_older_parameters_is_remade_at_the_next_sign_in(clinic_db: Clinic) -> None:
+    from argon2 import PasswordHasher
+
+    older = PasswordHasher(time_cost=3, memory_cost=2048, parallelism=2)  # not the current profile
+    with clinic_db.db.write() as tx:
+        user = tx.session.exec(select(User).where(User.username == "nina")).one()
+        user.password_hash = older.hash(PASSWORD)
+        tx.session.add(user)
+        tx.commit()
+    users.login(clinic_db.db, "nina", PASSWORD, now=NOW)
+    with clinic_db.db.read() as tx:
+        remade = tx.session.exec(select(User.password_hash).where(User.username == "nina")).one()
+    assert remade.startswith("$argon2id$")
+    assert "m=2048,t=3,p=2" not in remade
+    assert not users._HASHER.check_needs_rehash(remade)
+    users.login(clinic_db.db, "nina", PASSWORD, now=NOW)  # the new hash signs in too
+
+
 def test_admin_adds_a_user_who_can_sign_in(clinic_db: Clinic) -> None:
     admin = clinic_db.actor(Role.ADMIN)
     created = users.add_user(

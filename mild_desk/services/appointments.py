@@ -583,21 +583,21 @@ def _opt_id(field: str, value: int | str | None) -> int | None:
 
 
 def _read(session: Session, row: Appointment) -> AppointmentRead:
-    patient = session.get(Patient, row.patient_id)
-    provider = session.get(Provider, row.provider_id)
-    room = session.get(Room, row.room_id)
+    patient = session.get(Patient, row.patient_id)  # usually still in the session
     assert patient is not None
-    assert provider is not None
-    assert room is not None
+    room = select(Room.name).where(Room.id == row.room_id).scalar_subquery()
+    provider_name, room_name = session.exec(
+        select(Provider.name, room).where(Provider.id == row.provider_id)
+    ).one()
     return AppointmentRead(
         id=AppointmentId(row.id or 0),
         status=AppointmentStatus(row.status),
         start=row.start,
         end=row.end,
         provider_id=ProviderId(row.provider_id),
-        provider_name=provider.name,
+        provider_name=provider_name,
         room_id=RoomId(row.room_id),
-        room_name=room.name,
+        room_name=room_name,
         patient_id=PatientId(row.patient_id),
         patient_mrn=patient.mrn,
         patient_name=f"{patient.last_name}, {patient.first_name}",

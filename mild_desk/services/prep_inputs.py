@@ -147,9 +147,10 @@ def booking_refusal(
     appointment also needs imaging valid on the procedure date. Pending holds may wait."""
     tz = clinic_in(session).tz
     table = hold_table()
-    labs = lab_inputs(session, patient_id)
+    meds = med_inputs(session, patient_id)
+    labs = lab_inputs(session, patient_id) if meds else []  # CrCl matters only for a hold
     crcl = [lab.value for lab in sorted(labs, key=lambda x: x.taken_at) if lab.test == "CrCl"]
-    for med in med_inputs(session, patient_id):
+    for med in meds:
         rule = table.match(med.drug_name, med.indication)
         hours = hold_hours_for(rule, crcl[-1] if crcl else None) if rule else None
         if hours is None or med.last_dose_at is None:

@@ -55,6 +55,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Test modules read the backend at import (e.g. to size hypothesis runs).
+    os.environ[BACKEND_ENV] = config.getoption("--db-backend")
     # Before pytest-qt creates the QApplication: no display is needed (an explicit setting wins).
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     # Test accounts get a cheap argon2id profile (still argon2id; the parameters travel in

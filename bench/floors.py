@@ -23,13 +23,21 @@ def raw_connection(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def search_prefix(conn: sqlite3.Connection, key: str, limit: int = 50) -> list[tuple[Any, ...]]:
-    """One keystroke: a last-name prefix as a range on ix_patient_search (search_last,
-    search_first), whole rows, in name order."""
+def search_prefix(
+    conn: sqlite3.Connection, text: str, key: str, limit: int = 50
+) -> list[tuple[Any, ...]]:
+    """One keystroke, the same search as patients.search for a single word: an MRN prefix (as
+    typed and upper-cased) and a last-name prefix, each a range on its own index
+    (ix_patient_mrn, ix_patient_search) with its own limit, merged in name order."""
+    end, upper = "\U0010ffff", text.upper()
+    ranges = (text, text + end, limit, upper, upper + end, limit, key, key + end, limit)
     return conn.execute(
-        "SELECT * FROM patient WHERE search_last >= ? AND search_last < ? "
-        "ORDER BY search_last, search_first LIMIT ?",
-        (key, key + "\U0010ffff", limit),
+        "SELECT * FROM (SELECT * FROM patient WHERE mrn >= ? AND mrn < ? ORDER BY mrn LIMIT ?) "
+        "UNION SELECT * FROM (SELECT * FROM patient WHERE mrn >= ? AND mrn < ? ORDER BY mrn "
+        "LIMIT ?) UNION SELECT * FROM (SELECT * FROM patient WHERE search_last >= ? AND "
+        "search_last < ? ORDER BY search_last, search_first LIMIT ?) "
+        "ORDER BY search_last, search_first, mrn LIMIT ?",
+        (*ranges, limit),
     ).fetchall()
 
 

@@ -64,7 +64,7 @@ def add_patient(
         "first_name": clean_text("first", first),
         "last_name": clean_text("last", last),
         "phone": clean_phone("phone", phone),
-        "preferred_language": _language(preferred_language),
+        "preferred_language": clean_language(preferred_language),
         "referring_physician": clean_text(
             "referring_physician", referring_physician, required=False
         ),
@@ -74,7 +74,7 @@ def add_patient(
     }
     with db.write() as tx:
         session = tx.session
-        birth = _dob(dob, when.astimezone(clinic_in(session).tz).date())
+        birth = clean_dob(dob, when.astimezone(clinic_in(session).tz).date())
         if session.exec(select(Patient.id).where(Patient.mrn == clean_mrn)).first() is not None:
             raise InvalidInput(f"{clean_mrn!r} already belongs to a patient", field="mrn")
         row = Patient(dob=birth, created_at=when, **values)  # type: ignore[arg-type]
@@ -241,7 +241,7 @@ def _read(row: Patient) -> PatientRead:
     )
 
 
-def _dob(value: str | date, today: date) -> date:
+def clean_dob(value: str | date, today: date) -> date:
     birth = parse_date("dob", value)
     if birth > today:
         raise InvalidInput(f"{birth.isoformat()} is in the future", field="dob")
@@ -250,7 +250,7 @@ def _dob(value: str | date, today: date) -> date:
     return birth
 
 
-def _language(value: str) -> str:
+def clean_language(value: str) -> str:
     lang = (value or "en").strip().lower()
     if lang not in LANGUAGES:
         raise InvalidInput(

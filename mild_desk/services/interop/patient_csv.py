@@ -43,7 +43,7 @@ from mild_desk.services.interop.csv_table import (
 )
 
 # The same checks `patient add` applies (patients.add_patient), so the two always agree.
-from mild_desk.services.patients import _dob, _language, clean_mrn_text
+from mild_desk.services.patients import clean_dob, clean_language, clean_mrn_text
 
 _REQUIRED_TO_ADD = ("first_name", "last_name", "dob")
 _YES = frozenset({"yes", "y", "true", "t", "1", "x"})
@@ -423,9 +423,9 @@ def _cell(value: object) -> str:
 _CHECKS: dict[str, Callable[[str, date], Any]] = {
     "first_name": lambda raw, _: clean_text("first", raw),
     "last_name": lambda raw, _: clean_text("last", raw),
-    "dob": lambda raw, today: _dob(raw, today),
+    "dob": clean_dob,
     "phone": lambda raw, _: clean_phone("phone", raw),
-    "preferred_language": lambda raw, _: _language(raw),
+    "preferred_language": lambda raw, _: clean_language(raw),
     "referring_physician": lambda raw, _: clean_text("referring_physician", raw, required=False),
     "allergies": lambda raw, _: clean_text("allergies", raw, required=False, max_len=1000),
     "diabetic": lambda raw, _: _yes_no(raw),

@@ -19,6 +19,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)  # the demo is built on Monday 09:00
 MORNING = datetime(2026, 11, 3, 12, 20, tzinfo=UTC)  # Tuesday 07:20 in New York: first cases
+REFERRALS = """\
+MRN,First,Last,DOB,Phone,Referring physician,Update
+MRN20001,Ada,Lovelace,1950-12-10,555-0101,Dr. Okafor,
+MRN20002,Grace,Hopper,1946-12-09,555-0102,Dr. Okafor,
+,Alan,Turing,1952-06-23,555-0103,Dr. Lim,
+MRN20003,Katherine,Johnson,31/02/1950,555-0104,Dr. Lim,
+MRN10001,,,,555-0199,,yes
+MRN10002,,,,,,
+MRN10003,,,,555-0177,,
+MRN20004,Edsger,Dijkstra,1950-05-11,555-0105,Dr. Okafor,
+"""
+"""The import dialog's picture: new patients, an update, bad rows (no MRN, no such date, a
+change to a patient on file without yes in the update column)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +72,7 @@ def _render(path: Path, out: Path) -> list[str]:
     from mild_desk.ui.changes import ChangeNotice
     from mild_desk.ui.checklist_panel import ChecklistPanel
     from mild_desk.ui.context import AppContext
+    from mild_desk.ui.import_dialog import ImportDialog
     from mild_desk.ui.main_window import MainWindow
     from mild_desk.ui.patient_panel import AppointmentPanel
 
@@ -140,6 +154,16 @@ def _render(path: Path, out: Path) -> list[str]:
     booking.laterality.setCurrentIndex(booking.laterality.findData("bilateral"))
     shots.append(save(booking, "booking-dialog.png"))
     booking.close()
+
+    referrals = path.parent / "referrals.csv"
+    referrals.write_text(REFERRALS, encoding="utf-8")
+    importer = ImportDialog(ctx, window)
+    importer.resize(1100, 460)
+    importer.show()
+    importer.load(referrals)
+    wait(importer.previewed)
+    shots.append(save(importer, "import-dialog.png"))
+    importer.close()
     window.close()
 
     nurse_ctx = AppContext(db, nurse, ChangeNotice(db, live=False), clock=lambda: NOW)

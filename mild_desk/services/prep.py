@@ -58,6 +58,7 @@ from mild_desk.services.patients import patient_by_mrn
 from mild_desk.services.prep_inputs import (
     condition_flags,
     evaluate_appointment,
+    evaluate_many,
     feasibility_window,
     profile_values,
 )
@@ -448,13 +449,8 @@ def readiness(
     when = now or utcnow()
     with db.read() as tx:
         session = tx.session
-        lines = []
-        for row in _active_between(session, first, first):
-            result = evaluate_appointment(session, row, when)
-            patient = session.get(Patient, row.patient_id)
-            assert patient is not None
-            lines.append(_readiness_line(row, patient, result))
-        return lines
+        rows = _active_between(session, first, first)
+        return [_readiness_line(*found) for found in evaluate_many(session, rows, when)]
 
 
 def worklist(db: Database, actor: Actor, *, now: datetime | None = None) -> list[WorkItem]:
@@ -465,19 +461,22 @@ def worklist(db: Database, actor: Actor, *, now: datetime | None = None) -> list
         session = tx.session
         tz = clinic_in(session).tz
         today = when.astimezone(tz).date()
-        items: list[WorkItem] = []
-        for row in _active_between(session, today, today + timedelta(days=WORKLIST_DAYS)):
-            if row.start < when:
-                continue
-            patient = session.get(Patient, row.patient_id)
-            assert patient is not None
-            result = evaluate_appointment(session, row, when)
-            call = session.exec(
+        rows = [
+            r
+            for r in _active_between(session, today, today + timedelta(days=WORKLIST_DAYS))
+            if r.start >= when
+        ]
+        calls = {  # the latest call note of each appointment
+            c.appointment_id: f"{local_text(c.at, tz)}: {c.outcome}"
+            for c in session.exec(
                 select(CallNote)
-                .where(CallNote.appointment_id == row.id)
-                .order_by(col(CallNote.id).desc())
-            ).first()
-            last_call = f"{local_text(call.at, tz)}: {call.outcome}" if call else None
+                .where(col(CallNote.appointment_id).in_([r.id for r in rows]))
+                .order_by(col(CallNote.id))
+            )
+        }
+        items: list[WorkItem] = []
+        for row, patient, result in evaluate_many(session, rows, when):
+            last_call = calls.get(row.id or 0)
             for req in result.requirements:
                 if req.status not in (RequirementStatus.PENDING, RequirementStatus.UNMET):
                     continue

@@ -2,7 +2,6 @@
 readiness for a date range, in a fixed number of queries."""
 
 import enum
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,7 +14,6 @@ from mild_desk.errors import InvalidInput
 from mild_desk.models.enums import (
     ACTIVE_STATUSES,
     AppointmentStatus,
-    Indication,
     Laterality,
     RequirementKey,
     RequirementStatus,
@@ -23,35 +21,19 @@ from mild_desk.models.enums import (
 from mild_desk.models.tables import (
     Appointment,
     AvailabilityTemplate,
-    ChecklistEvent,
     Closure,
-    Driver,
-    ImagingStudy,
-    LabResult,
-    MedicationEntry,
-    Override,
     Patient,
-    PrescriberClearance,
     Provider,
     Room,
 )
 from mild_desk.models.types import AppointmentId, PatientId, ProviderId, RoomId
-from mild_desk.resources import checklist_items, hold_table
-from mild_desk.rules.checklist import latest_states
 from mild_desk.rules.prep import (
-    DriverInput,
-    ImagingInput,
-    LabInput,
-    MedInput,
-    PrepInput,
     PrepResult,
-    evaluate,
-    med_conditions,
 )
 from mild_desk.rules.slots import occurrence_dates, to_utc
 from mild_desk.services.base import Actor, parse_date, require, utcnow
 from mild_desk.services.clinic import clinic_in, profile_in
-from mild_desk.services.prep_inputs import profile_values
+from mild_desk.services.prep_inputs import evaluate_many
 
 MAX_BOARD_DAYS = 62
 BOARD_STATUSES = (*ACTIVE_STATUSES, AppointmentStatus.FULFILLED)
@@ -270,83 +252,7 @@ def _closure_days(session: Session, first: date, last: date) -> Iterable[Closure
 def _board_appointments(
     session: Session, rows: Sequence[Appointment], now: datetime
 ) -> Iterable[BoardAppointment]:
-    """Readiness of many appointments from one query per table (the rules do the rest)."""
-    if not rows:
-        return
-    tz = clinic_in(session).tz
-    profile = profile_values(session)
-    table, items = hold_table(), checklist_items()
-    appt_ids = [r.id for r in rows]
-    patient_ids = sorted({r.patient_id for r in rows})
-    people = {
-        p.id: p for p in session.exec(select(Patient).where(col(Patient.id).in_(patient_ids)))
-    }
-    drivers = {
-        d.appointment_id: d
-        for d in session.exec(select(Driver).where(col(Driver.appointment_id).in_(appt_ids)))
-    }
-    overrides: dict[int, dict[RequirementKey, str]] = defaultdict(dict)
-    for o in session.exec(
-        select(Override)
-        .where(col(Override.appointment_id).in_(appt_ids))
-        .order_by(col(Override.id))
-    ):
-        overrides[o.appointment_id][RequirementKey(o.requirement_key)] = o.reason
-    events: dict[int, list[ChecklistEvent]] = defaultdict(list)
-    for e in session.exec(
-        select(ChecklistEvent).where(col(ChecklistEvent.appointment_id).in_(appt_ids))
-    ):
-        events[e.appointment_id].append(e)
-    imaging: dict[int, list[ImagingInput]] = defaultdict(list)
-    for s in session.exec(
-        select(ImagingStudy).where(col(ImagingStudy.patient_id).in_(patient_ids))
-    ):
-        imaging[s.patient_id].append(ImagingInput(str(s.id), s.modality, s.study_date, s.lf_mm))
-    meds: dict[int, list[MedInput]] = defaultdict(list)
-    for m in session.exec(
-        select(MedicationEntry)
-        .where(
-            col(MedicationEntry.patient_id).in_(patient_ids),
-            MedicationEntry.active == True,  # noqa: E712
-        )
-        .order_by(col(MedicationEntry.id))
-    ):
-        why = Indication(m.indication) if m.indication else None
-        meds[m.patient_id].append(MedInput(str(m.id), m.drug_name, why, m.last_dose_at))
-    labs: dict[int, list[LabInput]] = defaultdict(list)
-    for lab in session.exec(select(LabResult).where(col(LabResult.patient_id).in_(patient_ids))):
-        labs[lab.patient_id].append(LabInput(lab.test, lab.value, lab.taken_at))
-    cleared: dict[int, set[str]] = defaultdict(set)
-    for c in session.exec(
-        select(PrescriberClearance).where(col(PrescriberClearance.patient_id).in_(patient_ids))
-    ):
-        cleared[c.patient_id].add(c.drug)
-    for row in rows:
-        patient = people[row.patient_id]
-        driver = drivers.get(row.id or 0)
-        flags = {"diabetic"} if patient.diabetic else set()
-        if patient.pregnancy_possible:
-            flags.add("pregnancy_possible")
-        patient_meds = meds[row.patient_id]
-        result = evaluate(
-            PrepInput(
-                start=row.start,
-                end=row.end,
-                tz=tz,
-                now=now,
-                profile=profile,
-                imaging=imaging[row.patient_id],
-                meds=patient_meds,
-                labs=labs[row.patient_id],
-                clearances=frozenset(cleared[row.patient_id]),
-                driver=DriverInput(driver.name, driver.phone) if driver else None,
-                overrides=overrides[row.id or 0],
-                checklist=latest_states((e.item_key, e.state, e.at) for e in events[row.id or 0]),
-                checklist_items=items,
-                conditions=frozenset(flags) | med_conditions(patient_meds, table),
-            ),
-            table,
-        )
+    for row, patient, result in evaluate_many(session, rows, now):
         yield _board_appointment(row, patient, result)
 
 

@@ -2,6 +2,7 @@
 toolbar with shortcuts, the status bar, and the idle lock."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
@@ -37,6 +38,10 @@ from mild_desk.ui.patient_panel import AppointmentPanel
 from mild_desk.ui.widgets import ElidedLabel, fit_to_screen, scrolling
 from mild_desk.ui.worklist import WorklistPage
 
+if TYPE_CHECKING:  # the import dialog loads when first opened, not at start
+    from mild_desk.services.interop.patient_csv import ImportReport
+    from mild_desk.ui.import_dialog import ImportDialog
+
 __all__ = ["LoginDialog", "MainWindow", "start"]
 
 
@@ -69,6 +74,7 @@ class MainWindow(QMainWindow):
         self._fixed_idle_ms = idle_ms
         self.idle = IdleTimer(idle_ms or settings.idle_lock_minutes * 60_000, self)
         self._dock_was_visible = True
+        self.import_dialog: ImportDialog | None = None
         self._build_pages()
         self._build_actions()
         self._build_menus()
@@ -182,6 +188,9 @@ class MainWindow(QMainWindow):
         return act
 
     def _build_actions(self) -> None:
+        self.import_action = self._action(
+            "&Import patients…", "Ctrl+Shift+I", "Add or update patients from a CSV file"
+        )
         self.refresh_action = self._action("&Refresh", "F5", "Reload everything from the database")
         self.lock_action = self._action("&Lock", "Ctrl+L", "Lock the window now")
         self.quit_action = self._action("&Quit", "Ctrl+Q", "Close mild-desk")
@@ -199,6 +208,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.import_action)
+        file_menu.addSeparator()
         file_menu.addActions([self.refresh_action, self.lock_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -251,6 +262,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.identity)
 
     def _connect_signals(self) -> None:
+        self.import_action.triggered.connect(self._on_import_action_triggered)
         self.refresh_action.triggered.connect(self._on_refresh_action_triggered)
         self.lock_action.triggered.connect(self._on_lock_action_triggered)
         self.quit_action.triggered.connect(self.close)
@@ -282,6 +294,7 @@ class MainWindow(QMainWindow):
         admin = self.ctx.can("user.manage")
         self.pages.setTabVisible(self.pages.indexOf(self.admin), admin)
         self.admin_page_action.setVisible(admin)
+        self.import_action.setVisible(self.ctx.can("patient.edit"))
         self.appointment_actions.apply_role()
         self.print_menu.menuAction().setVisible(
             any(a.isVisible() for a in self.appointment_actions.prints())
@@ -299,6 +312,24 @@ class MainWindow(QMainWindow):
         self.worklist.apply_role()
 
     # --- slots ----------------------------------------------------------------------
+
+    def _on_import_action_triggered(self) -> None:
+        from mild_desk.ui.import_dialog import ImportDialog
+
+        self.import_dialog = ImportDialog(self.ctx, self)
+        self.import_dialog.imported.connect(self._on_import_dialog_imported)
+        self.import_dialog.finished.connect(self._on_import_dialog_finished)
+        self.import_dialog.open()
+
+    def _on_import_dialog_imported(self, report: "ImportReport") -> None:
+        from mild_desk.ui.import_dialog import summary_text
+
+        self.statusBar().showMessage(summary_text(report), 10_000)
+
+    def _on_import_dialog_finished(self, result: int) -> None:
+        if self.import_dialog is not None:
+            self.import_dialog.deleteLater()
+            self.import_dialog = None
 
     def _on_refresh_action_triggered(self) -> None:
         self.ctx.changes.notify()

@@ -11,6 +11,7 @@ from mild_desk.models.enums import RequirementStatus
 from mild_desk.services.audit import AuditEntry
 from mild_desk.services.availability import ClosureRead, SlotRead, TemplateRead
 from mild_desk.services.clinic import ProviderRead, RoomRead
+from mild_desk.services.interop.patient_csv import ImportAction, ImportRow
 from mild_desk.services.panel_view import ImagingRow, LabRow, MedicationRow
 from mild_desk.services.patients import PatientRead
 from mild_desk.services.prep import RequirementLine, WorkItem
@@ -26,6 +27,18 @@ REQUIREMENT_NAMES = {
     "fasting": "Fasting",
     "driver": "Driver",
 }
+
+IMPORT_ACTIONS = {
+    ImportAction.ADD: "+ new patient",
+    ImportAction.UPDATE: "✎ update",
+    ImportAction.UNCHANGED: "= unchanged",
+    ImportAction.ERROR: "✗ bad row, skipped",
+}
+_IMPORT_STATUS = {  # what needs a second look stands out: changes to records, bad rows
+    ImportAction.UPDATE: RequirementStatus.PENDING,
+    ImportAction.ERROR: RequirementStatus.UNMET,
+}
+_FIELD_WORDS = {"dob": "date of birth", "preferred_language": "language"}
 
 
 def _status_colour(status: RequirementStatus | None) -> str | None:
@@ -271,6 +284,37 @@ class ClosureModel(RecordTableModel[ClosureRead]):
                     ),
                 ),
                 Column("Reason", lambda c: c.reason),
+            ],
+            parent,
+        )
+
+
+def _import_details(r: ImportRow) -> str:
+    if r.action is ImportAction.ERROR:
+        return r.reason
+    if r.action is ImportAction.UPDATE:
+        return "; ".join(
+            f"{_FIELD_WORDS.get(f, f.replace('_', ' '))} → {r.values.get(f, '')}" for f in r.changes
+        )
+    if r.action is ImportAction.ADD:
+        return f"born {r.values['dob']}" if "dob" in r.values else ""
+    return "already on file with these details"
+
+
+class ImportPreviewModel(RecordTableModel[ImportRow]):
+    """The rows of a patient import report: what each line of the file does, or why not."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        def colour(r: ImportRow) -> str | None:
+            return _status_colour(_IMPORT_STATUS.get(r.action))
+
+        super().__init__(
+            [
+                Column("Line", lambda r: str(r.line), colour=colour, align_right=True),
+                Column("MRN", lambda r: r.mrn, colour=colour),
+                Column("Name", lambda r: r.name, colour=colour),
+                Column("What happens", lambda r: IMPORT_ACTIONS[r.action], colour=colour),
+                Column("Why / what changes", _import_details, colour=colour),
             ],
             parent,
         )

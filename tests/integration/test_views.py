@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from mild_desk.db import Database
 from mild_desk.errors import InvalidInput
-from mild_desk.models.enums import AppointmentStatus, RequirementKey
+from mild_desk.models.enums import AppointmentStatus, RequirementKey, RequirementStatus
 from mild_desk.services import clinic, demo, panel_view, prep, users, views
 from mild_desk.services.base import Actor
 
@@ -100,6 +100,34 @@ def test_board_reads_in_a_fixed_number_of_queries(demo_db: Database) -> None:
     assert len(many.appointments) > 20
     assert len(statements) <= few + 12
     assert len(statements) < 30
+
+
+def test_worklist_is_batched_and_agrees_with_each_appointments_prep(demo_db: Database) -> None:
+    sam = _login(demo_db, "sam")
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(demo_db.engine, "before_cursor_execute", count)
+    try:
+        items = prep.worklist(demo_db, sam, now=NOW)
+    finally:
+        event.remove(demo_db.engine, "before_cursor_execute", count)
+    appointments = {i.appointment_id for i in items}
+    assert len(appointments) > 10
+    assert len(statements) < 20  # one query per table, not per appointment
+    for appointment_id in appointments:  # the one-appointment path gives the same lines
+        report = prep.prep(demo_db, sam, appointment_id, now=NOW)
+        expected = {
+            (r.key, r.status, r.detail)
+            for r in report.requirements
+            if r.status in (RequirementStatus.PENDING, RequirementStatus.UNMET)
+            and r.key is not RequirementKey.FASTING
+        }
+        assert {
+            (i.key, i.status, i.detail) for i in items if i.appointment_id == appointment_id
+        } == (expected)
 
 
 def test_board_refuses_a_backwards_or_huge_range(demo_db: Database) -> None:

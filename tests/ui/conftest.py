@@ -1,5 +1,6 @@
 """UI fixtures: the demo clinic on a private copy, a settable clock, a context per role."""
 
+import gc
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -8,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from mild_desk.db import Database
@@ -52,6 +55,17 @@ class Demo:
     def actor(self, role: str) -> Actor:
         name = DEMO_USERS[role]
         return users.login(self.db, name, demo.password_for(name), now=self.clock())
+
+
+@pytest.fixture(autouse=True)
+def _delete_closed_widgets(qapp: QApplication) -> Iterator[None]:
+    """pytest-qt closes each test's widgets with deleteLater(), which processEvents() does not
+    carry out: the windows would then be deleted in some later test's event loop, after the
+    garbage collector had cleared their Python side (a page shown during the teardown then runs
+    on cleared state and crashes). Delete them now, while both sides are whole, then collect."""
+    yield
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

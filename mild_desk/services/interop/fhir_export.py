@@ -25,7 +25,6 @@ from mild_desk.models.tables import (
     Appointment,
     AvailabilityTemplate,
     ImagingStudy,
-    Patient,
     Provider,
     Room,
 )
@@ -36,7 +35,7 @@ from mild_desk.services.clinic import clinic_in, profile_in
 from mild_desk.services.interop import fhir_resources as res
 from mild_desk.services.interop._files import clinic_slug, date_range, out_path, publish
 from mild_desk.services.interop.fhir_resources import patient_instruction
-from mild_desk.services.prep_inputs import evaluate_appointment, profile_values
+from mild_desk.services.prep_inputs import evaluate_many, profile_values
 
 _HOLDING = {
     AppointmentStatus.PENDING,
@@ -150,12 +149,9 @@ def build_bundle(db: Database, first: date, last: date, now: datetime) -> dict[s
         lead = profile_values(session).arrival_lead_minutes
         escort = prof.escort_required
         providers_by_id = {p.id or 0: p for p in providers}
-        for row in appts:
-            patient = session.get(Patient, row.patient_id)
-            assert patient is not None
+        for row, patient, result in evaluate_many(session, appts, now):
             if not b.has("Patient", patient.id or 0):
                 b.add(res.patient(patient, slug))
-            result = evaluate_appointment(session, row, now)
             study_id = int(result.imaging.study_id) if result.imaging.study_id else None
             if study_id is not None and not b.has("ImagingStudy", study_id):
                 study = session.get(ImagingStudy, study_id)

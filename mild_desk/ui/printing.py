@@ -24,6 +24,7 @@ from mild_desk.printing.render import RenderedPdf
 from mild_desk.services import documents
 from mild_desk.services.base import Actor
 from mild_desk.services.documents import DocumentKind, PrintRecord
+from mild_desk.ui.workers import pause_gc, resume_gc
 
 MAX_DPI = 300.0
 """Pages are rendered at the printer's resolution, but never finer than this (memory)."""
@@ -236,6 +237,7 @@ class DayPacketJob(QObject):
         self._connect_signals()
 
     def start(self) -> None:
+        pause_gc()  # as for every worker thread (mild_desk/ui/workers.py)
         self._thread.start()
 
     def wait(self, ms: int = 30000) -> bool:
@@ -266,6 +268,7 @@ class DayPacketJob(QObject):
         self.progress.reset()
         self._thread.quit()
         self._thread.wait()
+        resume_gc()
 
 
 def show_error(parent: QWidget | None, message: str) -> None:

@@ -19,7 +19,8 @@ _paused = 0
 _was_enabled = True
 
 
-def _pause_gc() -> None:
+def pause_gc() -> None:
+    """Pause the cyclic collector while a thread works (nested calls count; see above)."""
     global _paused, _was_enabled
     if _paused == 0:
         _was_enabled = gc.isenabled()
@@ -27,7 +28,7 @@ def _pause_gc() -> None:
     _paused += 1
 
 
-def _resume_gc() -> None:
+def resume_gc() -> None:
     global _paused
     _paused -= 1
     if _paused == 0 and _was_enabled:
@@ -82,7 +83,7 @@ class TaskRunner(QObject):
     def start(self, fn: Callable[[], Any]) -> None:
         self._ticket += 1
         self._running += 1
-        _pause_gc()
+        pause_gc()
         if self._running == 1:
             self.busy_changed.emit(True)
         self._pool.start(_Task(self._ticket, fn, self._relay))
@@ -104,7 +105,7 @@ class TaskRunner(QObject):
         if self._running == 0:
             return  # already released by wait()
         self._running -= 1
-        _resume_gc()
+        resume_gc()
         if self._running == 0:
             self.busy_changed.emit(False)
 

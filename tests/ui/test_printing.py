@@ -1,6 +1,7 @@
 """The app's print path: preview, print to a QPrinter, save as PDF, and the day packet made off
 the GUI thread with progress (pytest-qt, offscreen, on the demo clinic)."""
 
+import gc
 import io
 from pathlib import Path
 
@@ -126,12 +127,14 @@ def test_day_packet_is_made_off_the_gui_thread_with_progress(
     packet = DayPacketJob(demo_clinic.db, nurse, TUESDAY, parent)
     steps: list[tuple[int, int]] = []
     threads: list[bool] = []
+    collecting: list[bool] = []  # the cyclic collector is paused while the thread works
 
     def on_progress(done: int, total: int) -> None:
         steps.append((done, total))
 
     def on_worker_progress(done: int, total: int) -> None:
         threads.append(QThread.currentThread() is not QApplication.instance().thread())
+        collecting.append(gc.isenabled())
 
     packet._worker.progressed.connect(on_progress)
     packet._worker.progressed.connect(on_worker_progress, Qt.ConnectionType.DirectConnection)
@@ -141,6 +144,8 @@ def test_day_packet_is_made_off_the_gui_thread_with_progress(
     assert packet.wait(5_000)
     assert threads
     assert all(threads)
+    assert not any(collecting)
+    assert gc.isenabled()  # and back on once the packet is made
     assert steps[-1][0] == steps[-1][1] == 2 * len(job.appointment_ids)
     assert [d for d, _ in steps] == sorted(d for d, _ in steps)
     assert 1 <= len(job.appointment_ids) <= count
@@ -163,3 +168,4 @@ def test_day_packet_failure_is_reported_not_raised_in_the_thread(
         packet.start()
     assert "may not print clinical" in blocker.args[0]
     assert packet.wait(5_000)
+    assert gc.isenabled()

@@ -55,6 +55,8 @@ def _foundation(sub: "argparse._SubParsersAction[Any]") -> None:
     p.add_argument("--phone")
     p.add_argument("--tz", help="IANA time zone, e.g. America/New_York")
     p.add_argument("--idle-lock-minutes")
+    p.add_argument("--max-failed-logins", help="wrong passwords in a row that lock an account")
+    p.add_argument("--lockout-minutes", help="how long a locked account stays locked")
     p.set_defaults(handler=_clinic_set)
     p = clinic.add_parser("show")
     p.set_defaults(handler=_clinic_show)
@@ -204,6 +206,8 @@ def _clinic_set(ctx: "Context") -> Any:
         phone=a.phone,
         timezone=a.tz,
         idle_lock_minutes=a.idle_lock_minutes,
+        max_failed_logins=a.max_failed_logins,
+        lockout_minutes=a.lockout_minutes,
     )
 
 

@@ -135,8 +135,12 @@ def set_clinic(
     phone: str | None = None,
     timezone: str | None = None,
     idle_lock_minutes: int | str | None = None,
+    max_failed_logins: int | str | None = None,
+    lockout_minutes: int | str | None = None,
     now: datetime | None = None,
 ) -> ClinicRead:
+    """Change the clinic's settings; only the given ones change. Sign-in security: an account
+    locks for `lockout_minutes` after `max_failed_logins` wrong passwords in a row."""
     require(actor, "clinic.configure")
     changes: dict[str, Any] = {}
     if name is not None:
@@ -148,6 +152,14 @@ def set_clinic(
     if idle_lock_minutes is not None:
         changes["idle_lock_minutes"] = parse_int(
             "idle_lock_minutes", idle_lock_minutes, minimum=1, maximum=480
+        )
+    if max_failed_logins is not None:
+        changes["max_failed_logins"] = parse_int(
+            "max_failed_logins", max_failed_logins, minimum=3, maximum=20
+        )
+    if lockout_minutes is not None:
+        changes["lockout_minutes"] = parse_int(
+            "lockout_minutes", lockout_minutes, minimum=1, maximum=1440
         )
     with db.write() as tx:
         row = _settings_row(tx.session)

@@ -61,6 +61,8 @@ class AdminPage(QTabWidget):
         self.clinic_phone.setText(settings.phone)
         self.clinic_tz.setText(settings.timezone)
         self.idle_minutes.setValue(settings.idle_lock_minutes)
+        self.max_failed.setValue(settings.max_failed_logins)
+        self.lockout_minutes.setValue(settings.lockout_minutes)
         profile = clinic.profile(self.ctx.db)
         for name, box in self.profile_boxes.items():
             value = getattr(profile, name)
@@ -107,6 +109,12 @@ class AdminPage(QTabWidget):
         self.idle_minutes = QSpinBox(page)
         self.idle_minutes.setRange(1, 480)
         self.idle_minutes.setSuffix(" min")
+        self.max_failed = QSpinBox(page)
+        self.max_failed.setRange(3, 20)
+        self.max_failed.setSuffix(" wrong passwords")
+        self.lockout_minutes = QSpinBox(page)
+        self.lockout_minutes.setRange(1, 1440)
+        self.lockout_minutes.setSuffix(" min")
         section = FormSection(
             self.ctx, "Clinic settings", "&Save clinic settings", self._save_clinic, page
         )
@@ -114,6 +122,8 @@ class AdminPage(QTabWidget):
         section.add_row("P&hone:", self.clinic_phone)
         section.add_row("&Time zone:", self.clinic_tz)
         section.add_row("Lock after &idle:", self.idle_minutes)
+        section.add_row("Lock an &account after:", self.max_failed)
+        section.add_row("&Keep it locked for:", self.lockout_minutes)
         self.clinic_section = section
         layout = QVBoxLayout(page)
         layout.addWidget(section)
@@ -181,9 +191,15 @@ class AdminPage(QTabWidget):
             phone=self.clinic_phone.text(),
             timezone=self.clinic_tz.text(),
             idle_lock_minutes=self.idle_minutes.value(),
+            max_failed_logins=self.max_failed.value(),
+            lockout_minutes=self.lockout_minutes.value(),
             now=self.ctx.now(),
         )
-        return f"Saved. Time zone {saved.timezone}; idle lock {saved.idle_lock_minutes} min."
+        return (
+            f"Saved. Time zone {saved.timezone}; idle lock {saved.idle_lock_minutes} min; "
+            f"an account locks for {saved.lockout_minutes} min after "
+            f"{saved.max_failed_logins} wrong passwords."
+        )
 
     def _save_profile(self) -> str:
         values: dict[str, object] = {n: b.value() for n, b in self.profile_boxes.items()}

@@ -8,7 +8,7 @@ from sqlmodel import select
 from mild_desk.errors import InvalidInput, PermissionDenied, Refused
 from mild_desk.models.enums import Role
 from mild_desk.models.tables import User
-from mild_desk.services import users
+from mild_desk.services import clinic, users
 from tests.conftest import NOW, PASSWORD, Clinic
 
 
@@ -102,6 +102,39 @@ def test_five_wrong_passwords_lock_the_account_for_a_while(clinic_db: Clinic) ->
         users.login(clinic_db.db, "nina", PASSWORD, now=NOW + timedelta(minutes=1))
     actor = users.login(clinic_db.db, "nina", PASSWORD, now=NOW + timedelta(minutes=16))
     assert actor.username == "nina"
+
+
+def test_the_clinic_sets_how_many_wrong_passwords_lock_and_for_how_long(
+    clinic_db: Clinic,
+) -> None:
+    admin = clinic_db.actor(Role.ADMIN)
+    saved = clinic.set_clinic(clinic_db.db, admin, max_failed_logins="3", lockout_minutes=60)
+    assert (saved.max_failed_logins, saved.lockout_minutes) == (3, 60)
+    for _ in range(3):
+        with pytest.raises(users.LoginFailed, match="wrong"):
+            users.login(clinic_db.db, "nina", "wrong-password", now=NOW)
+    with pytest.raises(users.LoginFailed, match="locked"):
+        users.login(clinic_db.db, "nina", PASSWORD, now=NOW + timedelta(minutes=59))
+    assert users.login(clinic_db.db, "nina", PASSWORD, now=NOW + timedelta(minutes=61))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"max_failed_logins": 2}, "max_failed_logins"),
+        ({"max_failed_logins": "five"}, "max_failed_logins"),
+        ({"lockout_minutes": 0}, "lockout_minutes"),
+        ({"lockout_minutes": 100_000}, "lockout_minutes"),
+    ],
+)
+def test_lockout_settings_out_of_range_are_refused(
+    clinic_db: Clinic, kwargs: dict[str, object], field: str
+) -> None:
+    before = clinic_db.dump()
+    with pytest.raises(InvalidInput) as refused:
+        clinic.set_clinic(clinic_db.db, clinic_db.actor(Role.ADMIN), **kwargs)  # type: ignore[arg-type]
+    assert refused.value.field == field
+    assert clinic_db.dump() == before
 
 
 def test_disabled_users_cannot_sign_in(clinic_db: Clinic) -> None:

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from mild_desk.db import Database
-from mild_desk.services import appointments, availability, prep, users
+from mild_desk.services import appointments, availability, clinic, prep, users
 from mild_desk.ui.board_model import CELL_ROLE
 from mild_desk.ui.board_types import Cell
 from mild_desk.ui.changes import ChangeNotice
@@ -99,6 +99,19 @@ def test_admin_adds_a_user_and_a_closure(qtbot: QtBot, demo_clinic: Demo) -> Non
     labels = [model.index(r, 0).data() for r in range(model.rowCount())]
     assert "Closed: Staff training" in labels
     assert model.index(4, 0).data(CELL_ROLE) == Cell.CLOSED
+
+
+def test_admin_sets_the_account_lockout(qtbot: QtBot, demo_clinic: Demo) -> None:
+    window = _window(qtbot, demo_clinic, "admin")
+    window.show_page(window.admin)
+    admin = window.admin
+    assert (admin.max_failed.value(), admin.lockout_minutes.value()) == (5, 15)
+    admin.max_failed.setValue(3)
+    admin.lockout_minutes.setValue(45)
+    qtbot.mouseClick(admin.clinic_section.button, Qt.MouseButton.LeftButton)
+    assert "locks for 45 min after 3 wrong passwords" in admin.clinic_section.done.text()
+    settings = clinic.clinic(demo_clinic.db)
+    assert (settings.max_failed_logins, settings.lockout_minutes) == (3, 45)
 
 
 def test_changes_from_another_workstation_arrive_by_themselves(

@@ -2,8 +2,6 @@
 files. Every print is an audit event, written before the file appears."""
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,8 +55,8 @@ def _print_appointment(ctx: "Context") -> Any:
         )
     data = documents.document_data(ctx.db, ctx.actor, a.id, kind=kind)
     pdf = render.appointment_pdf(kind.value, data, a.lang)
-    record = _write_recorded(
-        out, pdf, lambda: _record(ctx, kind, data.appointment.id, pdf, str(out))
+    record = documents.write_recorded(
+        out, pdf.pdf, lambda: _record(ctx, kind, data.appointment.id, pdf, str(out))
     )
     return record if a.json else _summary(record, pdf)
 
@@ -72,9 +70,9 @@ def _print_day(ctx: "Context") -> Any:
     packet = documents.day_data(ctx.db, ctx.actor, ctx.args.date)
     pdf = render.day_packet_pdf(packet)
     ids = tuple(int(d.appointment.id) for d in packet.documents)
-    record = _write_recorded(
+    record = documents.write_recorded(
         out,
-        pdf,
+        pdf.pdf,
         lambda: _record(ctx, DocumentKind.DAY, packet.day, pdf, str(out), ids),
     )
     return record if ctx.args.json else _summary(record, pdf)
@@ -112,24 +110,6 @@ def _out_path(value: str) -> Path:
     if not out.parent.is_dir():
         raise InvalidInput(f"folder {out.parent} does not exist", field="out")
     return out
-
-
-def _write_recorded(out: Path, pdf: "RenderedPdf", record: Any) -> Any:
-    """Write the PDF next to `out`, record the audit event, then move the file into place: a
-    file appears only when its print is in the audit log."""
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".mild-desk-", suffix=".pdf", dir=out.parent)
-    except OSError as exc:
-        raise InvalidInput(f"cannot write in {out.parent}: {exc.strerror}", field="out") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pdf.pdf)
-        result = record()
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return result
 
 
 def _summary(record: "PrintRecord", pdf: "RenderedPdf") -> str:

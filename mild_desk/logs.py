@@ -1,7 +1,9 @@
 """Logging: one rotating file per user; records carry ids, never names, birth dates or phones."""
 
+import io
 import logging
 import logging.handlers
+import os
 from pathlib import Path
 
 LOGGER = "mild_desk"
@@ -14,8 +16,19 @@ def log_path() -> Path:
     return Path(platformdirs.user_log_dir("mild-desk", appauthor=False)) / "mild-desk.log"
 
 
-def configure(path: Path | None = None, level: int = logging.INFO) -> Path:
-    """Send mild-desk's records to a private (0600) rotating file; returns its path.
+class _PrivateRotatingFile(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file, rollovers included, is owner-only (0600)."""
+
+    def _open(self) -> io.TextIOWrapper:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
+def configure(
+    path: Path | None = None, level: int = logging.INFO, *, max_bytes: int = 2_000_000
+) -> Path:
+    """Send mild-desk's records to a private rotating file (0600, in a 0700 folder); returns
+    its path.
 
     What is logged is deliberately thin: actions with record ids and user ids (the audit log
     holds the facts). Safe to call more than once."""
@@ -28,12 +41,9 @@ def configure(path: Path | None = None, level: int = logging.INFO) -> Path:
                 return target
             root.removeHandler(old)
             old.close()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        target.touch(mode=0o600)
-    handler = logging.handlers.RotatingFileHandler(
-        target, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
-    )
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target.parent.chmod(0o700)
+    handler = _PrivateRotatingFile(target, maxBytes=max_bytes, backupCount=5, encoding="utf-8")
     handler.setFormatter(logging.Formatter(_FORMAT))
     root.addHandler(handler)
     return target

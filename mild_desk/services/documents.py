@@ -1,9 +1,13 @@
 """What a printed document needs, gathered in one place, and the audit event of every print."""
 
 import enum
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -202,6 +206,28 @@ def record_print(
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+_T = TypeVar("_T")
+
+
+def write_recorded(out: Path, pdf: bytes, record: Callable[[], _T]) -> _T:
+    """Write a PDF that holds patient data: staged owner-only (0600) beside `out`, the print
+    recorded (`record()`, the audit event), then moved into place, so a file appears only when
+    its print is in the audit log, and a failed print leaves no file behind."""
+    try:
+        fd, staged = tempfile.mkstemp(prefix=".mild-desk-", suffix=".pdf", dir=out.parent)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write in {out.parent}: {exc.strerror}", field="out") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pdf)
+        result = record()
+        os.replace(staged, out)
+    except BaseException:
+        Path(staged).unlink(missing_ok=True)
+        raise
+    return result
 
 
 def _gather(db: Database, actor: Actor, appt: AppointmentRead, when: datetime) -> DocumentData:

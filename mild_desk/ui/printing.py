@@ -122,10 +122,11 @@ class DocumentPrinter(QObject):
         return records[0]
 
     def save_as(self, job: PrintJob, path: str | Path) -> PrintRecord:
-        """Record the print, then write the PDF file."""
+        """Write the PDF file (owner-only) once its print is recorded."""
         target = Path(path)
-        record = self._record(job, via="pdf", out=str(target))
-        target.write_bytes(job.rendered.pdf)
+        record = documents.write_recorded(
+            target, job.rendered.pdf, lambda: self._record(job, via="pdf", out=str(target))
+        )
         self.printed.emit(record)
         return record
 

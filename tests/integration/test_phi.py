@@ -9,7 +9,7 @@ from sqlmodel import select
 from mild_desk import logs
 from mild_desk.cli import main
 from mild_desk.db import Database
-from mild_desk.models.tables import Driver, Patient
+from mild_desk.models.tables import Appointment, Driver, Patient
 from mild_desk.services import clinic, demo
 
 
@@ -33,7 +33,8 @@ def _phi(db: Database) -> set[str]:
 def test_a_full_demo_run_logs_ids_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    log_file = logs.configure(tmp_path / "logs" / "mild-desk.log", level=logging.DEBUG)
+    # The per-user log (under the test's private XDG_STATE_HOME): the CLI below logs there too.
+    log_file = logs.configure(level=logging.DEBUG)
     path = tmp_path / "demo.sqlite3"
     db = Database.open(f"sqlite:///{path}")
     clinic.initialise(db)
@@ -84,11 +85,35 @@ def test_a_full_demo_run_logs_ids_only(
         )
         == 2
     )
+
+    def run(user: str, *args: str) -> int:
+        monkeypatch.setenv("MILD_DESK_PASSWORD", demo.password_for(user))
+        return main(["--db", url, "--user", user, *args])
+
+    # Printing, exports and an import write patient data to files: the log still must not.
+    with db.read() as tx:
+        appt = str(
+            tx.session.exec(select(Appointment.id).where(Appointment.status == "booked")).first()
+        )
+    referrals = tmp_path / "referrals.csv"
+    referrals.write_text("mrn,first,last,dob\nPHI2,Ottoline,Vandersteen,1938-08-08\n")
+    assert run("nina", "print", "checklist", appt, "--out", str(tmp_path / "c.pdf")) == 0
+    assert run("sam", "print", "prep-letter", appt, "--out", str(tmp_path / "p.pdf")) == 0
+    assert run("sam", "import", "patients", str(referrals)) == 0
+    assert run("sam", "export", "patients", "--out", str(tmp_path / "all.csv")) == 0
+    span = ("--from", "2026-01-01", "--to", "2027-12-31")
+    assert run("sam", "export", "fhir", *span, "--out", str(tmp_path / "b.json")) == 0
+    assert (
+        run("sam", "export", "ics", "--provider", "1", *span, "--out", str(tmp_path / "c.ics")) == 0
+    )
     capsys.readouterr()
     for handler in logging.getLogger("mild_desk").handlers:
         handler.flush()
     text = log_file.read_text(encoding="utf-8")
     assert "patient.add patient" in text  # the log does record what happened, by id
+    assert "print.checklist" in text
+    assert "Ottoline" not in text
+    assert "Vandersteen" not in text
     assert text.count("appointment.book appointment") >= report.appointments
     leaks = sorted(s for s in _phi(db) | {"Wilhelmina", "Zebrowski", "555-867-5309"} if s in text)
     assert leaks == []
@@ -115,3 +140,21 @@ def test_database_errors_do_not_carry_patient_values(tmp_path: Path) -> None:
     with pytest.raises(IntegrityError) as info, db.write() as tx:
         tx.session.execute(statement, {"mrn": "M1", "first": "Hiddenfirst"})
     assert "Hiddenfirst" not in str(info.value)
+
+
+def test_every_log_file_stays_private_when_the_log_rotates(tmp_path: Path) -> None:
+    path = logs.configure(tmp_path / "log" / "mild-desk.log", max_bytes=300)
+    log = logging.getLogger(f"{logs.LOGGER}.test")
+    try:
+        for n in range(40):
+            log.info("appointment %d booked by user 1", n)
+    finally:
+        for handler in list(logging.getLogger(logs.LOGGER).handlers):
+            logging.getLogger(logs.LOGGER).removeHandler(handler)
+            handler.close()
+    files = sorted(path.parent.iterdir())
+    assert len(files) > 2  # it rotated
+    assert all(f.stat().st_mode & 0o777 == 0o600 for f in files), [
+        (f.name, oct(f.stat().st_mode)) for f in files
+    ]
+    assert path.parent.stat().st_mode & 0o777 == 0o700

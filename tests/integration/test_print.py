@@ -217,6 +217,8 @@ def test_print_checklist_writes_the_pdf_and_an_audit_event(
     assert events[0].after["via"] == "cli"
     assert audit.verify(sched.db).ok
     qpdf_clean(out)
+    assert out.stat().st_mode & 0o777 == 0o600  # patient data: owner-only
+    assert sorted(f.name for f in tmp_path.iterdir() if f.suffix == ".pdf") == [out.name]
 
 
 def test_prep_letter_in_the_patients_language_or_the_one_asked_for(

@@ -75,6 +75,8 @@ def test_save_as_pdf_writes_the_searchable_file(
     out = tmp_path / job.rendered.filename
     record = printer_.save_as(job, out)
     assert out.read_bytes() == job.rendered.pdf
+    assert out.stat().st_mode & 0o777 == 0o600  # patient data: owner-only
+    assert [f.name for f in tmp_path.glob("*.pdf")] == [out.name]  # nothing staged is left
     assert record.sha256 == job.rendered.sha256
     first_page = " ".join(PdfReader(out).pages[0].extract_text().split())
     assert "How to get ready for your back procedure" in first_page

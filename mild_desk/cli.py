@@ -93,7 +93,17 @@ def to_jsonable(value: Any, tz: ZoneInfo | None) -> Any:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one line and exit 2."""
+    """argparse that reports a usage error as one line and exit 2, and takes `--json` before
+    or after the command (`mild-desk --json slots ...` or `mild-desk slots ... --json`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_argument(
+            "--json",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="print exactly one JSON document",
+        )
 
     def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"{self.prog}: {message} (see --help)\n")
@@ -110,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--user", help=f"act as this user (or {USER_ENV}); password from {PASSWORD_ENV} or a prompt"
     )
-    parser.add_argument("--json", action="store_true", help="print exactly one JSON document")
+    parser.set_defaults(json=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     from mild_desk import cli_commands
 
@@ -126,12 +136,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mild_desk.ui.launch import launch
 
         return launch(args.db)
-    from mild_desk import logs
+    from mild_desk import logs, resources
 
     logs.configure()
     ctx = Context(args)
     handler: Handler = args.handler
     try:
+        resources.check()
         result = handler(ctx)
         _print(ctx, result)
         return 0
@@ -139,6 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(args, str(exc), exc.exit_code, exc.field)
     except KeyboardInterrupt:
         return _fail(args, "interrupted", 130, None)
+    except BrokenPipeError:  # the reader stopped early (`| head`): the work itself is done
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 0
     except Exception as exc:  # a bug: one line, not a trace
         from sqlalchemy.exc import OperationalError
 

@@ -39,3 +39,9 @@ class SlotTaken(Refused):
 
 class StaleEdit(Refused):
     """Someone changed the record since it was read (exit 1)."""
+
+
+class BrokenInstall(DomainError):
+    """A data file of resources/ is missing or invalid (exit 3): nothing can be trusted."""
+
+    exit_code = 3

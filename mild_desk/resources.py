@@ -54,3 +54,16 @@ def checklist_items() -> "tuple[ChecklistItem, ...]":
     from mild_desk.rules.checklist import parse_checklist
 
     return parse_checklist(read_toml("checklist.toml"))
+
+
+def check() -> None:
+    """Load and validate every rules data file now, at start: a bad file stops the app with one
+    line naming the file and the row, before anything is read or written."""
+    from mild_desk.errors import BrokenInstall
+
+    try:
+        procedure_profile_defaults()
+        hold_table()
+        checklist_items()
+    except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError
+        raise BrokenInstall(f"{exc} (reinstall mild-desk)", field="resources") from None

@@ -6,12 +6,14 @@ def run(db_arg: str | None) -> int:
 
     # The layers below the UI load before PySide6: every module imported after it passes through
     # PySide6's import hook, which reads the module's source (tens of milliseconds at start).
+    from mild_desk import resources
     from mild_desk.db import Database, resolve_url
     from mild_desk.errors import DomainError
     from mild_desk.services import appointments, backup, clinic, panel_view, prep, views  # noqa: F401
 
-    db = Database.open(resolve_url(db_arg))
     try:
+        resources.check()
+        db = Database.open(resolve_url(db_arg))
         clinic.initialise(db)
     except DomainError as exc:  # e.g. a database from a newer mild-desk: say so, change nothing
         sys.stderr.write(f"mild-desk: {exc}\n")

@@ -4,7 +4,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -217,3 +219,79 @@ def test_launching_without_a_display_says_so_in_one_line(tmp_path: Path) -> None
     assert result.stderr.count("\n") == 1
     assert "Xvfb" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def broken_hold_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """resources/ as read with a negative hold in the hold table's first row."""
+    from mild_desk import resources
+
+    real = resources.read_toml
+
+    def read_toml(name: str) -> dict[str, Any]:
+        data = real(name)
+        if name == "hold_table.toml":
+            data["drug"][0]["hold_hours"] = -144  # the first row: aspirin_primary
+        return data
+
+    monkeypatch.setattr(resources, "read_toml", read_toml)
+    caches = (resources.hold_table, resources.checklist_items, resources.procedure_profile_defaults)
+    for cached in caches:
+        cached.cache_clear()
+    yield
+    for cached in caches:
+        cached.cache_clear()
+
+
+@pytest.mark.sqlite_only("an SQLite file is compared")
+def test_a_broken_rules_file_stops_every_front_end_before_anything_is_written(
+    capsys, clinic_db: Clinic, broken_hold_table: None
+) -> None:
+    from mild_desk.ui.app import run as run_app
+
+    before = clinic_db.dump()
+    code, _out, err = run(
+        capsys, clinic_db, "patient", "add", "--mrn", "B1", "--first", "A", "--last", "B",
+        "--dob", "1950-01-01",
+    )  # fmt: skip
+    assert code == 3
+    assert err.count("\n") == 1
+    assert "resources: hold_table: drug 'aspirin_primary'" in err
+    assert run_app(clinic_db.url) == 3
+    assert "aspirin_primary" in capsys.readouterr().err
+    assert clinic_db.dump() == before
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
+    """`mild-desk ... | head`: the command's work is done; no traceback, no "bug" line."""
+    db = str(tmp_path / "demo.sqlite3")
+    assert _cli("--db", db, "demo").returncode == 0
+    env = {**os.environ, "MILD_DESK_PASSWORD": "sam-demo-2026"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mild_desk.cli", "--db", db, "--user", "sam", "--json", "worklist"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before anything is written
+    with proc.stderr:
+        err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert err == ""
+
+
+def test_json_goes_before_or_after_the_command(capsys, clinic_db: Clinic, tmp_path: Path) -> None:
+    csv = tmp_path / "in.csv"
+    csv.write_text("mrn,first,last,dob\nJ1,Ada,Byron,1950-12-10\n", encoding="utf-8")
+    before = clinic_db.dump()
+    code, out, err = run(capsys, clinic_db, "import", "patients", str(csv), "--dry-run", "--json")
+    assert code == 0, err
+    assert json.loads(out)["added"] == 1  # the issue's own spelling of the command
+    assert clinic_db.dump() == before
+    first = run(capsys, clinic_db, "--json", "clinic", "show")
+    last = run(capsys, clinic_db, "clinic", "show", "--json")
+    assert first == last
+    assert json.loads(last[1])["timezone"] == "America/New_York"
+    assert not run(capsys, clinic_db, "clinic", "show")[1].startswith("{")

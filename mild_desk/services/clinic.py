@@ -168,6 +168,14 @@ def set_clinic(
         return clinic_in(tx.session)
 
 
+def unverified_settings() -> frozenset[str]:
+    """The procedure profile settings that are clinic policy, not a guideline number
+    (resources/procedure_profile.toml): screens flag them for a clinician to confirm."""
+    from mild_desk.resources import procedure_profile_defaults
+
+    return frozenset(procedure_profile_defaults().get("unverified", ()))
+
+
 def profile(db: Database) -> ProfileRead:
     with db.read() as tx:
         return profile_in(tx.session)

@@ -18,6 +18,7 @@ from mild_desk.models.tables import (
     Patient,
     PrescriberClearance,
 )
+from mild_desk.resources import hold_table
 from mild_desk.rules.prep import study_valid_until
 from mild_desk.services import appointments, audit, patients, prep
 from mild_desk.services.audit import AuditEntry
@@ -51,6 +52,9 @@ class MedicationRow:
     needs_clearance: bool
     cleared_by: str | None
     detail: str
+    evidence: str
+    """How well the sources support the hold row (REFERENCE.md): VERIFIED, PARTIAL or
+    UNVERIFIED; "" for a drug with no row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +181,7 @@ def _medication_rows(
     clearances: Sequence[ClearanceRow],
 ) -> Iterable[MedicationRow]:
     by_entry = {m.entry_id: m for m in report.medications}
+    table = hold_table()
     cleared = {c.drug.strip().lower(): c.cleared_by for c in clearances}
     for entry in entries:
         line = by_entry.get(entry.id or 0)
@@ -192,4 +197,5 @@ def _medication_rows(
             needs_clearance=line.needs_clearance if line else False,
             cleared_by=cleared.get(entry.drug_name.strip().lower()),
             detail=line.detail if line else "",
+            evidence=table.get(line.rule_id).status if line and line.rule_id else "",
         )

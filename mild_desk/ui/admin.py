@@ -37,6 +37,12 @@ PROFILE_FIELDS = (
 )
 
 
+UNVERIFIED_MARK = "⚠ unverified"
+UNVERIFIED_TIP = (
+    "Clinic policy, not a number from a guideline: a clinician should confirm it for your clinic."
+)
+
+
 class AdminPage(QTabWidget):
     """Users, clinic, procedure, and the schedule set-up; reloads when shown after a change."""
 
@@ -136,6 +142,7 @@ class AdminPage(QTabWidget):
             self.ctx, "MILD procedure profile", "&Save procedure profile", self._save_profile, page
         )
         self.profile_boxes: dict[str, QSpinBox | QDoubleSpinBox] = {}
+        unverified = clinic.unverified_settings()
         for name, label, low, high, decimals in PROFILE_FIELDS:
             box: QSpinBox | QDoubleSpinBox
             if decimals:
@@ -147,6 +154,9 @@ class AdminPage(QTabWidget):
                 box = QSpinBox(page)
                 box.setRange(int(low), int(high))
             self.profile_boxes[name] = box
+            if name in unverified:
+                label = f"{label[:-1]} {UNVERIFIED_MARK}:"
+                box.setToolTip(UNVERIFIED_TIP)
             section.add_row(label, box)
         self.escort = QCheckBox("A driver (escort) is required", page)
         section.add_row("", self.escort)

@@ -112,9 +112,7 @@ class MedicationModel(RecordTableModel[MedicationRow]):
         super().__init__(
             [
                 Column("Medication", lambda m: m.drug),
-                Column(
-                    "Hold", lambda m: m.hold_text or "no table entry", tooltip=lambda m: m.detail
-                ),
+                Column("Hold", _hold_text, tooltip=_hold_tooltip),
                 Column("Last allowed dose", lambda m: moment_text(m.last_allowed_dose, tz())),
                 Column("Last dose taken", lambda m: moment_text(m.last_dose_at, tz()) or "—"),
                 Column("Restart from", lambda m: moment_text(m.restart_at, tz())),
@@ -131,6 +129,24 @@ class MedicationModel(RecordTableModel[MedicationRow]):
             ],
             parent,
         )
+
+
+# How the hold table's sources support a row (REFERENCE.md), as the medication table says it.
+EVIDENCE_MARKS = {"PARTIAL": "⚠ partly verified", "UNVERIFIED": "⚠ unverified"}
+
+
+def _hold_text(m: MedicationRow) -> str:
+    text = m.hold_text or "no table entry"
+    mark = EVIDENCE_MARKS.get(m.evidence)
+    return f"{text} ({mark})" if mark else text
+
+
+def _hold_tooltip(m: MedicationRow) -> str:
+    why = {
+        "PARTIAL": "The sources support this hold only in part",
+        "UNVERIFIED": "No source confirms this hold",
+    }.get(m.evidence)
+    return f"{m.detail}\n{why}: a clinician should confirm it." if why else m.detail
 
 
 class ImagingModel(RecordTableModel[ImagingRow]):

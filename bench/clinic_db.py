@@ -14,7 +14,7 @@ from sqlalchemy import insert
 
 from mild_desk.db import Database
 from mild_desk.models.search import search_key
-from mild_desk.models.tables import Appointment, Patient
+from mild_desk.models.tables import Appointment, ImagingStudy, Patient
 from mild_desk.services import availability, clinic, users
 from mild_desk.services.base import Actor
 
@@ -100,9 +100,24 @@ def _patients(db: Database, count: int, now: datetime, rng: random.Random) -> No
     for row in rows:  # bulk inserts skip the ORM event that fills these
         row["search_last"] = search_key(str(row["last_name"]))
         row["search_first"] = search_key(str(row["first_name"]))
+    # Every patient has a recent MRI (3.1 mm ligamentum flavum), so a booking is a real,
+    # confirmed booking with the prep checks of one, not only a pending hold.
+    studies = [
+        {
+            "patient_id": i + 1,
+            "modality": "MRI",
+            "study_date": now.date() - timedelta(days=30 + i % 60),
+            "lf_mm": 3.1,
+            "levels": "L4-L5",
+            "note": "",
+            "created_at": now,
+        }
+        for i in range(count)
+    ]
     with db.write() as tx:
         for i in range(0, len(rows), 5000):
             tx.session.execute(insert(Patient), rows[i : i + 5000])
+            tx.session.execute(insert(ImagingStudy), studies[i : i + 5000])
         tx.commit()
 
 

@@ -240,7 +240,7 @@ def scheduling(
                 mrn=f"B{(patient * 211) % patients_n:07d}",
                 start=slot.start,
                 provider_id=slot.provider_id,
-                pending=True,
+                pending=False,
                 now=now,
             )
         except Refused:  # the patient is busy elsewhere at that time: not a booking
@@ -268,7 +268,7 @@ def scheduling(
     return (
         Row("4. first 10 feasible slots, next 180 days (slot finder)", finder, target=20),
         Row(
-            "5. book one appointment (check + insert + audit + commit; synchronous=FULL)",
+            "5. book one appointment (prep and slot checks, insert, audit, commit; FULL sync)",
             booking,
             raw,
             target=5,

@@ -63,7 +63,7 @@ def main() -> int:
                 mrn=f"B{1000 + i:07d}",
                 start=slot.start,
                 provider_id=slot.provider_id,
-                pending=True,
+                pending=False,
                 now=now,
             )
             booking.append((time.perf_counter() - t0) * 1000)

@@ -278,6 +278,16 @@ def test_checklist_names_the_patient_and_clinic_local_times(tmp_path: Path) -> N
     qpdf_check(pdf.pdf, tmp_path)
 
 
+def test_checklist_carries_the_mrn_as_a_code_128_barcode_a_scanner_reads() -> None:
+    import pypdfium2
+    import zxingcpp
+
+    pdf = pypdfium2.PdfDocument(render.checklist_pdf(make_data()).pdf)
+    image = pdf[0].render(scale=300 / 72).to_pil()  # the first page as a 300 dpi scan
+    codes = zxingcpp.read_barcodes(image)
+    assert [(c.format, c.text) for c in codes] == [(zxingcpp.BarcodeFormat.Code128, "MRN-0042")]
+
+
 def test_checklist_lists_every_item_and_every_medication() -> None:
     data = make_data()
     text = flat(text_of(render.checklist_pdf(data).pdf))

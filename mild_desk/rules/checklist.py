@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from mild_desk.models.enums import ChecklistState
+from mild_desk.rules.permissions import PERMISSIONS
 
 PHASES: tuple[str, ...] = ("pre-op", "sign-in", "time-out", "sign-out")
 """Checklist phases in the order they happen on the day."""
 
-ROLES: frozenset[str] = frozenset({"nurse", "provider", "admin"})
+# Who may tick an item: roles with the checklist.tick permission (a template cannot widen it).
+ROLES: frozenset[str] = frozenset(role.value for role in PERMISSIONS["checklist.tick"])
 """Roles that may be named as able to tick an item."""
 
 CONDITIONS: frozenset[str] = frozenset({"warfarin", "diabetic", "pregnancy_possible"})

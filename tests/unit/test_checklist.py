@@ -95,6 +95,8 @@ def _broken(change: str) -> dict[str, Any]:
         first["phase"] = "recovery"
     elif change == "role":
         first["roles"] = ["scheduler"]
+    elif change == "admin":  # admins may not tick the checklist (rules/permissions.py)
+        first["roles"] = ["nurse", "admin"]
     elif change == "no roles":
         first["roles"] = []
     elif change == "condition":
@@ -118,6 +120,7 @@ def _broken(change: str) -> dict[str, Any]:
         ("duplicate", "duplicate key"),
         ("phase", "phase must be one of"),
         ("role", "roles must be"),
+        ("admin", "roles must be"),
         ("no roles", "roles must be"),
         ("condition", "condition must be one of"),
         ("key", "key must be snake_case"),

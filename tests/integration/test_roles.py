@@ -286,6 +286,46 @@ def test_complete_is_for_providers_only(clinic_db, role: Role) -> None:  # type:
         assert isinstance(info.value, PermissionDenied)
 
 
+# The roles of DESIGN.md ("Who uses it, and for what"), written out by hand so that the matrix
+# above, which reads PERMISSIONS, is checked against a spec that does not: A admin, S scheduler,
+# N pre-op nurse, P provider.
+SPEC = {
+    "user.manage": "A",
+    "clinic.configure": "A",
+    "availability.manage": "A",  # templates and closures
+    "audit.verify": "A",
+    "backup.manage": "A",
+    "schedule.read": "ASNP",
+    "patient.read": "ASNP",
+    "patient.edit": "ASN",
+    "appointment.book": "S",  # book, reschedule
+    "appointment.cancel": "S",
+    "appointment.noshow": "S",
+    "appointment.check_in": "SN",
+    "waitlist.manage": "S",
+    "driver.set": "SN",  # the scheduler records it, the nurse confirms it on the day
+    "worklist.call": "SN",
+    "imaging.add": "SNP",
+    "medication.edit": "NP",  # the nurse reconciles the list and last doses
+    "lab.add": "NP",
+    "clearance.add": "NP",
+    "checklist.tick": "NP",
+    "override.add": "P",  # a documented override with a reason
+    "appointment.complete": "P",
+    "print.patient": "SNP",  # prep letter, discharge sheet
+    "print.clinical": "NP",  # checklist, day packet
+}
+
+
+def test_permissions_match_the_written_spec() -> None:
+    letters = {Role.ADMIN: "A", Role.SCHEDULER: "S", Role.NURSE: "N", Role.PROVIDER: "P"}
+    actual = {
+        action: "".join(letters[r] for r in Role if r in roles)
+        for action, roles in PERMISSIONS.items()
+    }
+    assert actual == SPEC
+
+
 def test_every_permission_is_exercised() -> None:
     assert {action for action, _, _ in CASES} >= set(PERMISSIONS) - {
         "backup.manage",

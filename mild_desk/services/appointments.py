@@ -309,6 +309,14 @@ def get_row(session: Session, appointment_id: int | str) -> Appointment:
     return _get(session, appointment_id)
 
 
+def get_for_update(
+    session: Session, appointment_id: int | str, expected_version: int | None
+) -> Appointment:
+    """The row to change; StaleEdit ("changed by NAME at TIME — reload") when someone changed
+    it since the caller read `expected_version` (None: no check)."""
+    return _get_for_update(session, appointment_id, expected_version)
+
+
 def read_model(session: Session, row: Appointment) -> AppointmentRead:
     return _read(session, row)
 

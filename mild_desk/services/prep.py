@@ -695,14 +695,20 @@ def override(
 
 
 def complete(
-    db: Database, actor: Actor, appointment_id: int | str, *, now: datetime | None = None
+    db: Database,
+    actor: Actor,
+    appointment_id: int | str,
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> appointments.AppointmentRead:
-    """arrived → fulfilled, only when the appointment is ready."""
+    """arrived → fulfilled, only when the appointment is ready. With `expected_version`, refused
+    (StaleEdit) when someone changed the appointment since that version was read."""
     require(actor, "appointment.complete")
     when = now or utcnow()
     with db.write() as tx:
         session = tx.session
-        row = appointments.get_row(session, appointment_id)
+        row = appointments.get_for_update(session, appointment_id, expected_version)
         if row.status is not AppointmentStatus.ARRIVED:
             raise Refused(
                 f"only an arrived appointment can be completed (this one is {row.status.value})",

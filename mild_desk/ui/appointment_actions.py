@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QWidget
 
-from mild_desk.errors import DomainError
+from mild_desk.errors import DomainError, StaleEdit
 from mild_desk.models.enums import AppointmentStatus
 from mild_desk.services import appointments, prep
 from mild_desk.services.documents import DocumentKind
@@ -29,7 +29,11 @@ class AppointmentActions(QObject):
     """Acts on the appointment the panel shows (`set_panel`). Dialogs open window-modal with
     `open()`; `dialog` is the one showing. After a write: `reported` (what happened), then
     `appointment_changed` with the id to show (a reschedule makes a new appointment), then the
-    change notice."""
+    change notice.
+
+    Every change of the appointment carries the version shown when the user acted, so a change
+    made meanwhile at another workstation is never overwritten: the service refuses with
+    "changed by NAME at TIME — reload", that line is `reported` and every view reloads."""
 
     reported = Signal(str, bool)
     appointment_changed = Signal(int)
@@ -145,6 +149,8 @@ class AppointmentActions(QObject):
     def _open(self, dialog: QDialog) -> None:
         self.dialog = dialog
         dialog.finished.connect(self._on_dialog_finished)
+        if isinstance(dialog, FactDialog | RescheduleDialog):
+            dialog.stale.connect(self._on_dialog_stale)
         dialog.open()
 
     def _done(self, text: str, appointment_id: int) -> None:
@@ -152,13 +158,28 @@ class AppointmentActions(QObject):
         self.appointment_changed.emit(appointment_id)
         self.ctx.changes.notify()
 
+    def _refused(self, what: str, exc: DomainError) -> None:
+        self.reported.emit(f"{what}: refused. {error_text(exc)}", True)
+        if isinstance(exc, StaleEdit):  # show what is there now
+            self.ctx.changes.notify()
+
     def _call(self, what: str, fn: Any, *args: Any, **kw: Any) -> None:
-        assert self.read is not None
+        """One service call on the shown appointment, at the version shown."""
+        if self.read is None:
+            return
         appt = self.read.appointment
         try:
-            result = fn(self.ctx.db, self.ctx.actor, appt.id, *args, now=self.ctx.now(), **kw)
+            result = fn(
+                self.ctx.db,
+                self.ctx.actor,
+                appt.id,
+                *args,
+                expected_version=appt.version,
+                now=self.ctx.now(),
+                **kw,
+            )
         except DomainError as exc:
-            self.reported.emit(f"{what}: refused. {error_text(exc)}", True)
+            self._refused(what, exc)
             return
         self._done(f"{appt.patient_name}: {what.lower()}.", int(result.id))
 
@@ -166,6 +187,11 @@ class AppointmentActions(QObject):
 
     def _on_dialog_finished(self, result: int) -> None:
         self.dialog = None
+
+    def _on_dialog_stale(self, exc: StaleEdit) -> None:
+        """The dialog closed: its appointment changed since it opened (retrying cannot help)."""
+        what = self.dialog.windowTitle() if self.dialog is not None else "Change"
+        self._refused(what, exc)
 
     def _on_book(self) -> None:
         self.book()

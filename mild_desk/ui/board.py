@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mild_desk.errors import DomainError
+from mild_desk.errors import DomainError, StaleEdit
 from mild_desk.services import appointments, views
 from mild_desk.services.views import BlockState, BoardAppointment, BoardRead
 from mild_desk.ui.board_model import APPOINTMENT_ROLE, BoardModel
@@ -346,6 +346,8 @@ class BoardWidget(QWidget):
             self.show_notice(f"Not moved: {error_text(exc)}", error=True)
             if index.isValid():
                 self.view.setCurrentIndex(index)
+            if isinstance(exc, StaleEdit):  # the block was out of date: show what is there now
+                self.ctx.changes.notify()
             return
         self.show_notice(
             f"Moved {new.patient_name} to {moment_text(new.start, self.ctx.tz)} "

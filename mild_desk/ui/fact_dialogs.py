@@ -4,7 +4,7 @@ its last dose, a lab, a clearance, the driver, an override, a cancellation)."""
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from PySide6.QtCore import QDate, QDateTime, QTime
+from PySide6.QtCore import QDate, QDateTime, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mild_desk.errors import DomainError
+from mild_desk.errors import DomainError, StaleEdit
 from mild_desk.models.enums import RequirementStatus
 from mild_desk.services import appointments, prep
 from mild_desk.services.prep import RequirementLine
@@ -31,7 +31,12 @@ from mild_desk.ui.text import status_text
 
 
 class FactDialog(QDialog):
-    """A form, one line of refusal, OK/Cancel. Subclasses add rows and implement `submit()`."""
+    """A form, one line of refusal, OK/Cancel. Subclasses add rows and implement `submit()`.
+
+    A stale edit (the record changed since the dialog opened) cannot succeed on a retry: the
+    dialog emits `stale` with the refusal and closes, and the opener shows it and reloads."""
+
+    stale = Signal(object)
 
     title = ""
     ok_text = "&Save"
@@ -88,6 +93,10 @@ class FactDialog(QDialog):
     def _on_buttons_accepted(self) -> None:
         try:
             self.submit()
+        except StaleEdit as exc:
+            self.stale.emit(exc)
+            self.reject()
+            return
         except DomainError as exc:
             self.error.show_error(exc)
             return

@@ -324,6 +324,7 @@ class AppointmentPanel(QWidget):
         self.dialog = dialog
         dialog.accepted.connect(self._on_dialog_accepted)
         dialog.finished.connect(self._on_dialog_finished)
+        dialog.stale.connect(self._on_dialog_stale)
         dialog.open()
 
     # --- slots ----------------------------------------------------------------------
@@ -368,6 +369,11 @@ class AppointmentPanel(QWidget):
 
     def _on_dialog_finished(self, result: int) -> None:
         self.dialog = None
+
+    def _on_dialog_stale(self, exc: DomainError) -> None:
+        title = self.dialog.title if isinstance(self.dialog, FactDialog) else "Change"
+        self.show_notice(f"{title}: refused. {error_text(exc)}", error=True)
+        self.ctx.changes.notify()
 
     def _on_changes_changed(self) -> None:
         if self.appointment_id is not None:

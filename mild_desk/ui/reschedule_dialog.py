@@ -3,7 +3,7 @@ the same through the same service call)."""
 
 from datetime import timedelta
 
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mild_desk.errors import DomainError
+from mild_desk.errors import DomainError, StaleEdit
 from mild_desk.services import appointments, clinic, prep
 from mild_desk.services.appointments import AppointmentRead
 from mild_desk.ui.booking_dialog import SLOT_HORIZON_DAYS
@@ -27,6 +27,11 @@ from mild_desk.ui.widgets import fit_to_screen
 
 
 class RescheduleDialog(QDialog):
+    """Moves the appointment as it was when the dialog opened (its version): when it changed
+    meanwhile the dialog emits `stale` with the refusal and closes (the opener reloads)."""
+
+    stale = Signal(object)
+
     def __init__(
         self, ctx: AppContext, appointment: AppointmentRead, parent: QWidget | None = None
     ) -> None:
@@ -114,6 +119,10 @@ class RescheduleDialog(QDialog):
                 expected_version=self.appointment.version,
                 now=self.ctx.now(),
             )
+        except StaleEdit as exc:
+            self.stale.emit(exc)
+            self.reject()
+            return
         except DomainError as exc:
             self.error.show_error(exc)
             return

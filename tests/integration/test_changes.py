@@ -4,15 +4,15 @@
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import text
 
 from mild_desk.db import Database
-from mild_desk.errors import StaleEdit
+from mild_desk.errors import Refused, StaleEdit
 from mild_desk.models.enums import AppointmentStatus, Role
-from mild_desk.services import appointments, patients
+from mild_desk.services import appointments, patients, prep
 from mild_desk.services.changes import ChangeWatcher
 from tests.conftest import Clinic
 from tests.integration.conftest import NOW, Schedule, at
@@ -88,6 +88,47 @@ def test_a_stale_edit_from_another_workstation_is_refused(sched: Schedule, other
         )
     assert refused.value.message == "changed by nina at Mon 7 Dec 2026 09:00 — reload"
     assert appointments.get(sched.db, scheduler, appt.id).status is AppointmentStatus.ARRIVED
+
+
+def test_completing_an_appointment_changed_since_it_was_read_is_refused(
+    sched: Schedule, other: Database
+) -> None:
+    scheduler, nurse = sched.actor(Role.SCHEDULER), sched.actor(Role.NURSE)
+    provider = sched.actor(Role.PROVIDER)
+    appt = appointments.book(sched.db, scheduler, mrn="S001", start=at(TUE, "08:00"), now=NOW)
+    opened = appointments.check_in(sched.db, nurse, appt.id, now=NOW)  # what the provider sees
+    later = NOW + timedelta(minutes=5)
+    appointments.cancel(
+        other,
+        scheduler,
+        appt.id,
+        by="patient",
+        reason="went home",
+        expected_version=opened.version,
+        now=later,
+    )
+    with pytest.raises(StaleEdit) as refused:
+        prep.complete(sched.db, provider, appt.id, expected_version=opened.version, now=later)
+    assert refused.value.message == "changed by sam at Mon 7 Dec 2026 09:05 — reload"
+    assert refused.value.field == "appointment"
+    assert appointments.get(sched.db, scheduler, appt.id).status is AppointmentStatus.CANCELLED
+
+
+def test_completing_at_the_current_version_passes_the_version_check(sched: Schedule) -> None:
+    """The check is only on the version: a current one goes on to the readiness rules."""
+    scheduler, nurse = sched.actor(Role.SCHEDULER), sched.actor(Role.NURSE)
+    appt = appointments.book(sched.db, scheduler, mrn="S001", start=at(TUE, "08:00"), now=NOW)
+    arrived = appointments.check_in(sched.db, nurse, appt.id, now=NOW)
+    with pytest.raises(Refused) as refused:
+        prep.complete(
+            sched.db,
+            sched.actor(Role.PROVIDER),
+            appt.id,
+            expected_version=arrived.version,
+            now=NOW,
+        )
+    assert not isinstance(refused.value, StaleEdit)
+    assert refused.value.field == "readiness"
 
 
 def test_an_edit_racing_an_uncommitted_one_waits_and_is_refused(

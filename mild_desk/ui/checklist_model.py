@@ -16,6 +16,8 @@ from mild_desk.ui.text import moment_text
 Index = QModelIndex | QPersistentModelIndex
 
 HEADERS = ("Item", "State", "Who, when", "Note")
+ITEM, STATE, WHO, NOTE = range(len(HEADERS))
+NO_BREAK = "\u00a0"
 STATE_TEXT = {
     ChecklistState.CONFIRMED: "✓ confirmed",
     ChecklistState.NOT_APPLICABLE: "○ not applicable",
@@ -71,15 +73,30 @@ class ChecklistModel(QAbstractItemModel):
         done = sum(1 for line in items if line.state in DONE_STATES)
         return f"{PHASE_NAMES.get(self._phases[p], self._phases[p])} ({done} of {len(items)} done)"
 
-    def _cell(self, line: ChecklistLine, column: int) -> str:
-        if column == 0:
+    def _cell(self, line: ChecklistLine, column: int, *, keep_time: bool = False) -> str:
+        """A cell's text; with `keep_time` the time never wraps across two lines (no-break
+        spaces), so a narrow "who, when" column reads "name," then "Tue 3 Nov 07:20"."""
+        if column == ITEM:
             return f"{line.label}{' *' if line.required else ''}"
-        if column == 1:
+        if column == STATE:
             return STATE_TEXT.get(line.state, "open") if line.state else "open"
-        if column == 2:
+        if column == WHO:
             when = moment_text(line.at, self._tz())
+            if keep_time:
+                when = when.replace(" ", NO_BREAK)
             return f"{line.by}, {when}" if line.by else ""
         return line.note
+
+    def _tooltip(self, line: ChecklistLine) -> str:
+        """The whole text of every cell of the row (a narrow cell ends in "…")."""
+        who = ", ".join(line.roles)
+        required = "yes" if line.required else "no"
+        done = self._cell(line, WHO)
+        note = f"\nNote: {line.note}" if line.note else ""
+        return (
+            f"{line.label}\nRequired: {required} · ticked by: {who}\n"
+            f"State: {self._cell(line, STATE)}{f' · {done}' if done else ''}{note}"
+        )
 
     # --- Qt overrides ---------------------------------------------------------------
 
@@ -110,24 +127,25 @@ class ChecklistModel(QAbstractItemModel):
             return None
         line = self.line(index)
         if line is None:
-            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-                return self._phase_text(index.row()) if index.column() == 0 else ""
+            if role in (
+                Qt.ItemDataRole.DisplayRole,
+                Qt.ItemDataRole.AccessibleTextRole,
+                Qt.ItemDataRole.ToolTipRole,
+            ):
+                return self._phase_text(index.row()) if index.column() == ITEM else ""
             if role == Qt.ItemDataRole.FontRole:
                 font = QFont()
                 font.setBold(True)
                 return font
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._cell(line, index.column())
+            return self._cell(line, index.column(), keep_time=True)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             text = self._cell(line, index.column())
-            return text.replace(" *", ", required") if index.column() == 0 else text
+            return text.replace(" *", ", required") if index.column() == ITEM else text
         if role == Qt.ItemDataRole.ToolTipRole:
-            who = ", ".join(line.roles)
-            note = f"\nNote: {line.note}" if line.note else ""
-            required = "yes" if line.required else "no"
-            return f"{line.label}\nRequired: {required} · ticked by: {who}{note}"
-        if role == Qt.ItemDataRole.BackgroundRole and index.column() == 1 and line.state:
+            return self._tooltip(line)
+        if role == Qt.ItemDataRole.BackgroundRole and index.column() == STATE and line.state:
             return QBrush(QColor(STATE_COLOURS[line.state]))
         if role == RECORD_ROLE:
             return line

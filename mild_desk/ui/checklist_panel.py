@@ -11,11 +11,14 @@ from PySide6.QtCore import (
     QItemSelection,
     QModelIndex,
     QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
     Qt,
     QTime,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -28,6 +31,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -38,10 +43,112 @@ from mild_desk.models.enums import ChecklistState
 from mild_desk.rules.checklist import KEY_NPO
 from mild_desk.services import prep
 from mild_desk.services.prep import ChecklistLine, Fasting, PrepReport
-from mild_desk.ui.checklist_model import ChecklistModel
+from mild_desk.ui.checklist_model import ITEM, NOTE, STATE, WHO, ChecklistModel
 from mild_desk.ui.context import AppContext
 from mild_desk.ui.errors import ErrorLabel
 from mild_desk.ui.theme import NOT_READY_BANNER, READY_BANNER
+from mild_desk.ui.widgets import flow_widget
+
+
+class _WrappingDelegate(QStyledItemDelegate):
+    """Sizes a cell for its text wrapped at the width the tree gives that cell (a tree view asks
+    its delegate for one line whatever the column's width)."""
+
+    def __init__(self, tree: "ChecklistTree") -> None:
+        super().__init__(tree)
+        self._tree = tree
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        cell = QStyleOptionViewItem(option)
+        width = self._tree.cell_width(index)
+        cell.rect = QRect(0, 0, width, 1) if width > 0 else QRect()
+        return super().sizeHint(cell, index)
+
+    def one_line_width(self, index: QModelIndex) -> int:
+        cell = QStyleOptionViewItem()
+        self._tree.initViewItemOption(cell)
+        cell.rect = QRect()  # no width to wrap at
+        return super().sizeHint(cell, index).width()
+
+
+class ChecklistTree(QTreeView):
+    """The checklist, with long items and notes wrapped onto more lines instead of cut off.
+
+    Each row is as tall as its tallest cell at the columns' widths, and the widths follow the
+    tree's (`fit_columns`): state and "who, when" as wide as their text ("who, when" on two
+    lines when the tree is narrow), the note as wide as its longest text up to a third of what
+    is left, and the item the rest. Phase rows span the whole width. A cell still too small
+    ends in "…": the model's tooltip holds the whole text of every cell of the row."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setUniformRowHeights(False)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)  # tall rows
+        self._delegate = _WrappingDelegate(self)
+        self.setItemDelegate(self._delegate)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.sectionResized.connect(self._on_header_section_resized)
+
+    def cell_width(self, index: QModelIndex | QPersistentModelIndex) -> int:
+        """The width the tree paints `index`'s text in (the first column is indented)."""
+        if not index.isValid():
+            return 0
+        depth = 0
+        parent = index.parent()
+        while parent.isValid():
+            depth, parent = depth + 1, parent.parent()
+        spanned = self.isFirstColumnSpanned(index.row(), index.parent())
+        width = self.viewport().width() if spanned else self.header().sectionSize(index.column())
+        if index.column() == ITEM:
+            width -= self.indentation() * (depth + int(self.rootIsDecorated()))
+        return width
+
+    def fit_columns(self) -> None:
+        """Share the width out (see the class), then size the rows for it; after each load."""
+        model = self.model()
+        if model is None:
+            return
+        for row in range(model.rowCount()):
+            self.setFirstColumnSpanned(row, QModelIndex(), True)
+        x = self.fontMetrics().horizontalAdvance("x")
+        width = self.viewport().width()
+        state, who, note = (self._one_line_width(column) for column in (STATE, WHO, NOTE))
+        if width - state - who < x * 50:
+            who = min(who, x * 18)  # narrow: the name on one line, the time on the next
+        rest = max(width - state - who, x * 20)
+        note = min(note, rest // 3)
+        header = self.header()
+        header.resizeSection(STATE, state)
+        header.resizeSection(WHO, who)
+        header.resizeSection(NOTE, note)
+        header.resizeSection(ITEM, rest - note)
+        self.doItemsLayout()  # the rows' heights now, so scrolling to a row sees all of it
+
+    def _one_line_width(self, column: int) -> int:
+        model = self.model()
+        header = self.header()
+        widest = header.sectionSizeHint(column)
+        for row in range(model.rowCount()):
+            phase = model.index(row, 0)
+            for item in range(model.rowCount(phase)):
+                index = model.index(item, column, phase)
+                widest = max(widest, self._delegate.one_line_width(index))
+        return widest
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.fit_columns()
+            if self.currentIndex().isValid():
+                self.scrollTo(self.currentIndex())
+
+    def _on_header_section_resized(self, section: int, old: int, new: int) -> None:
+        self.scheduleDelayedItemsLayout()  # the rows' heights follow the columns' widths
 
 
 class ChecklistPanel(QWidget):
@@ -69,6 +176,7 @@ class ChecklistPanel(QWidget):
         self.appointment_id = appointment_id
         self.model.set_lines(lines)
         self.tree.expandAll()
+        self.tree.fit_columns()
         self._show_banner(report)
         self._fasting = report.fasting
         if selected is not None:
@@ -121,20 +229,12 @@ class ChecklistPanel(QWidget):
         self.banner = QLabel(self)
         self.banner.setAccessibleName("Readiness")
         self.banner.setWordWrap(True)
-        self.tree = QTreeView(self)
+        self.tree = ChecklistTree(self)
         self.tree.setModel(self.model)
         self.tree.setAccessibleName("Day-of checklist")
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
-        header = self.tree.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(3, self.fontMetrics().horizontalAdvance("x") * 18)
         self.item_label = QLabel(self)
         self.item_label.setWordWrap(True)
         self.item_label.setAccessibleName("Selected item")
@@ -142,7 +242,6 @@ class ChecklistPanel(QWidget):
         self.confirmed = QRadioButton("&Confirmed", self)
         self.not_applicable = QRadioButton("Not &applicable", self)
         self.not_done = QRadioButton("&Not done", self)
-        state_row = QHBoxLayout()
         for button, state in (
             (self.confirmed, ChecklistState.CONFIRMED),
             (self.not_applicable, ChecklistState.NOT_APPLICABLE),
@@ -151,8 +250,8 @@ class ChecklistPanel(QWidget):
             button.setAccessibleName(button.text().replace("&", ""))
             button.setProperty("state", state.value)
             self.states.addButton(button)
-            state_row.addWidget(button)
-        state_row.addStretch(1)
+        # the three states wrap onto two lines in a narrow panel (200 % scaling)
+        state_row = flow_widget(self, [self.confirmed, self.not_applicable, self.not_done])
         self.note = QLineEdit(self)
         self.note.setAccessibleName("Note")
         self.note.setPlaceholderText("optional note")

@@ -1,5 +1,6 @@
 """Run in a fresh process with QT_SCALE_FACTOR set: lay the screens out on a full-HD screen at
-that scale and print (as JSON) every button or one-line label squeezed below its minimum size.
+that scale and print (as JSON) every button or one-line label squeezed below its minimum size,
+and the appointment panel when it is wider than its dock.
 
     python tests/ui/scaling_probe.py DEMO_DB_PATH
 """
@@ -9,12 +10,16 @@ import os
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from PySide6.QtCore import QEventLoop, QTimer
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QLabel, QScrollArea, QWidget
+
+if TYPE_CHECKING:
+    from mild_desk.ui.main_window import MainWindow
 
 NOW = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
 FULL_HD = (1920, 1080)
@@ -45,8 +50,19 @@ def squeezed(root: QWidget) -> list[str]:
     return found
 
 
+def overflowing(window: "MainWindow") -> list[str]:
+    """The appointment panel wider than its dock (it would scroll sideways, cutting off the
+    right of every line)."""
+    area = window.dock.widget()
+    assert isinstance(area, QScrollArea)
+    if not area.horizontalScrollBar().isVisible():
+        return []
+    return [f"appointment panel {window.panel.width()} wide in a dock {area.viewport().width()}"]
+
+
 def main() -> int:
     from mild_desk.db import Database
+    from mild_desk.rules.checklist import KEY_NPO
     from mild_desk.services import demo, users
     from mild_desk.ui.booking_dialog import BookingDialog
     from mild_desk.ui.main_window import MainWindow
@@ -67,6 +83,7 @@ def main() -> int:
         window.board.set_date((NOW + timedelta(days=1)).date())
         loop.exec()
         window.open_appointment(int(window.board.model.blocks()[0].appointment.id))
+        window.panel.checklist.select_item(KEY_NPO)  # its editor has the most rows
         for page in range(window.pages.count()):
             if not window.pages.isTabVisible(page):
                 continue
@@ -80,7 +97,7 @@ def main() -> int:
                 window.panel.tabs.setCurrentIndex(tab)
                 app.processEvents()
                 where = f"{name} page {page} tab {tab}"
-                problems[where] = squeezed(window)
+                problems[where] = squeezed(window) + overflowing(window)
         if name == "sam":
             dialog: QDialog = BookingDialog(window.ctx, window)
             dialog.show()

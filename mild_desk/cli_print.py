@@ -2,10 +2,10 @@
 files. Every print is an audit event, written before the file appears."""
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mild_desk.errors import InvalidInput
+from mild_desk.services.files import out_path
 
 if TYPE_CHECKING:
     from mild_desk.cli import Context
@@ -46,7 +46,7 @@ def _print_appointment(ctx: "Context") -> Any:
 
     a = ctx.args
     kind = DocumentKind(a.document)
-    out = _out_path(a.out)
+    out = out_path(a.out)
     if kind is DocumentKind.CHECKLIST and a.lang not in (None, "en"):
         raise InvalidInput(
             "the day-of checklist is a staff form printed in English; --lang is for the "
@@ -66,7 +66,7 @@ def _print_day(ctx: "Context") -> Any:
     from mild_desk.services import documents
     from mild_desk.services.documents import DocumentKind
 
-    out = _out_path(ctx.args.out)
+    out = out_path(ctx.args.out)
     packet = documents.day_data(ctx.db, ctx.actor, ctx.args.date)
     pdf = render.day_packet_pdf(packet)
     ids = tuple(int(d.appointment.id) for d in packet.documents)
@@ -101,15 +101,6 @@ def _record(
         appointments_printed=ids,
         out=out,
     )
-
-
-def _out_path(value: str) -> Path:
-    out = Path(value).expanduser()
-    if out.is_dir():
-        raise InvalidInput(f"{value} is a folder; give a file name", field="out")
-    if not out.parent.is_dir():
-        raise InvalidInput(f"folder {out.parent} does not exist", field="out")
-    return out
 
 
 def _summary(record: "PrintRecord", pdf: "RenderedPdf") -> str:

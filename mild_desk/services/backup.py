@@ -32,6 +32,7 @@ from mild_desk.models.types import UserId
 from mild_desk.services import audit
 from mild_desk.services.base import Actor, parse_int, require, utcnow
 from mild_desk.services.clinic import clinic_in
+from mild_desk.services.files import in_path, out_path
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +127,9 @@ def backup(
     source = sqlite_file(db)
     dest = _out_path(out)
     if _is_database_file(dest, source):
-        raise Refused(f"{dest} is the database itself; choose another file", field="out")
+        raise Refused(f"{str(dest)!r} is the database itself; choose another file", field="out")
     if dest.exists() and not force:
-        raise Refused(f"{dest} already exists (give --force to replace it)", field="out")
+        raise Refused(f"{str(dest)!r} already exists (give --force to replace it)", field="out")
     when = now or utcnow()
     made = _copy(source, dest, taken_at=when)
     with db.write() as tx:
@@ -202,11 +203,9 @@ def restore(
     backup is then upgraded to the current schema and the restore is recorded in the audit log."""
     require(actor, "backup.manage")
     target = sqlite_file(db)
-    src = Path(source).expanduser()
-    if not src.is_file():
-        raise InvalidInput(f"{src}: no such file", field="file")
+    src = in_path(source)
     if _is_database_file(src, target):
-        raise Refused(f"{src} is the database itself", field="file")
+        raise Refused(f"{str(src)!r} is the database itself", field="file")
     when = now or utcnow()
     folder = backup_folder(db)
     _private_dir(folder)
@@ -470,15 +469,7 @@ def _name(kind: str, when: datetime, tz: ZoneInfo) -> str:
 
 
 def _out_path(out: str | Path) -> Path:
-    text = str(out).strip()
-    if not text:
-        raise InvalidInput("give the file to write", field="out")
-    dest = Path(text).expanduser().absolute()
-    if dest.is_dir():
-        raise InvalidInput(f"{dest} is a folder; give a file name", field="out")
-    if not dest.parent.is_dir():
-        raise InvalidInput(f"the folder {dest.parent} does not exist", field="out")
-    return dest
+    return out_path(out).absolute()
 
 
 def _is_database_file(path: Path, database: Path) -> bool:

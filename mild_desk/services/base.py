@@ -13,6 +13,7 @@ from mild_desk.rules.permissions import allowed
 
 NAME_MAX = 100
 TEXT_MAX = 4000
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # times outside are refused; far from date.min and date.max
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +68,18 @@ def clean_phone(field: str, value: str | None, *, required: bool = False) -> str
 
 
 def parse_date(field: str, value: str | date) -> date:
+    """A date in FIRST_YEAR..LAST_YEAR: the arithmetic on it (a week on, a UTC shift) stays far
+    from date.max."""
     if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value.strip())
-    except (ValueError, AttributeError):
-        raise InvalidInput(f"{value!r} is not a date (use YYYY-MM-DD)", field=field) from None
+        parsed = value
+    else:
+        try:
+            parsed = date.fromisoformat(value.strip())
+        except (ValueError, AttributeError):
+            raise InvalidInput(f"{value!r} is not a date (use YYYY-MM-DD)", field=field) from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise InvalidInput(f"year {parsed.year} is out of range", field=field)
+    return parsed
 
 
 def parse_time(field: str, value: str | time) -> time:
@@ -99,6 +106,8 @@ def parse_datetime(field: str, value: str | datetime, tz: ZoneInfo) -> datetime:
             raise InvalidInput(
                 f"{value!r} is not a date and time (use YYYY-MM-DDTHH:MM)", field=field
             ) from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:  # first: by year 9999 the UTC shift overflows
+        raise InvalidInput(f"year {parsed.year} is out of range", field=field)
     if parsed.tzinfo is None:
         local = parsed.replace(tzinfo=tz)
         round_trip = local.astimezone(UTC).astimezone(tz)
@@ -108,15 +117,14 @@ def parse_datetime(field: str, value: str | datetime, tz: ZoneInfo) -> datetime:
                 field=field,
             )
         parsed = local
-    if not 1900 <= parsed.year <= 2200:
-        raise InvalidInput(f"year {parsed.year} is out of range", field=field)
     return parsed.astimezone(UTC)
 
 
 def parse_zone(field: str, value: str) -> ZoneInfo:
     try:
         return ZoneInfo(value.strip())
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+    # OSError: a folder of the zone database ("America") or a name too long for a file name
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
         raise InvalidInput(f"{value!r} is not an IANA time zone", field=field) from None
 
 

@@ -245,8 +245,6 @@ def clean_dob(value: str | date, today: date) -> date:
     birth = parse_date("dob", value)
     if birth > today:
         raise InvalidInput(f"{birth.isoformat()} is in the future", field="dob")
-    if birth.year < 1900:
-        raise InvalidInput(f"{birth.isoformat()} is before 1900", field="dob")
     return birth
 
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from mild_desk.errors import DomainError, StaleEdit
 from mild_desk.services import appointments, views
+from mild_desk.services.base import FIRST_YEAR, LAST_YEAR
 from mild_desk.services.views import BlockState, BoardAppointment, BoardRead
 from mild_desk.ui.board_model import APPOINTMENT_ROLE, BoardModel
 from mild_desk.ui.board_types import Lanes, shown_days, week_days
@@ -26,6 +27,7 @@ from mild_desk.ui.theme import BLOCK_COLOURS, BLOCK_EDGES, BLOCK_MARKS, CLOSED
 from mild_desk.ui.widgets import flow_widget
 from mild_desk.ui.workers import TaskRunner
 
+FIRST_DAY, LAST_DAY = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)  # Next stays off date.max
 NOTICE_OK = "background: #e3f2e4; color: #1b3d1c; padding: 4px"
 NOTICE_ERROR = "background: #fde2e2; color: #7a0014; padding: 4px; font-weight: bold"
 
@@ -71,6 +73,7 @@ class BoardWidget(QWidget):
         return self._lanes
 
     def set_date(self, day: date) -> None:
+        day = min(max(day, FIRST_DAY), LAST_DAY)
         if day == self._date:
             return
         self._date = day
@@ -172,6 +175,10 @@ class BoardWidget(QWidget):
         self.date_edit.setDisplayFormat("ddd d MMM yyyy")
         self.date_edit.setAccessibleName("Board date")
         self.date_edit.setToolTip("Board date (Ctrl+G)")
+        self.date_edit.setDateRange(
+            QDate(FIRST_DAY.year, FIRST_DAY.month, FIRST_DAY.day),
+            QDate(LAST_DAY.year, LAST_DAY.month, LAST_DAY.day),
+        )
         self._sync_date_edit()
         self.title = QLabel(self)
         self.title.setAccessibleName("Showing")

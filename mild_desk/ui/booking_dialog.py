@@ -27,6 +27,7 @@ from mild_desk.models.enums import Laterality
 from mild_desk.services import appointments, clinic, patients, prep
 from mild_desk.services.appointments import AppointmentRead
 from mild_desk.services.availability import SlotRead
+from mild_desk.services.base import LAST_YEAR
 from mild_desk.services.patients import PatientRead
 from mild_desk.ui.context import AppContext
 from mild_desk.ui.errors import ErrorLabel, error_text
@@ -130,6 +131,7 @@ class BookingDialog(QDialog):
         self.from_date.setCalendarPopup(True)
         self.from_date.setDisplayFormat("ddd d MMM yyyy")
         self.from_date.setAccessibleName("Slots from")
+        self.from_date.setMaximumDate(QDate(LAST_YEAR, 12, 31))  # + the horizon: no overflow
         first = self._preferred[0].date() if self._preferred else self.ctx.today()
         self.from_date.setDate(QDate(first.year, first.month, first.day))
         self.slots = self._table(self.slot_model, "Feasible slots")

@@ -16,6 +16,7 @@ FIELD_LABELS = {
     "appointment": "Appointment",
     "at": "Taken at",
     "by": "Cleared by",
+    "clear_liquids_fast_hours": "Clear liquids until",
     "date": "Date",
     "dob": "Date of birth",
     "drug": "Medication",

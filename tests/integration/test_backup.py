@@ -293,7 +293,7 @@ def test_restore_refuses_what_is_not_a_mild_desk_backup(
 def test_restore_refuses_a_missing_file_and_the_database_itself(clinic_db: Clinic) -> None:
     admin = clinic_db.actor(Role.ADMIN)
     before = clinic_db.dump()
-    with pytest.raises(InvalidInput, match="no such file"):
+    with pytest.raises(InvalidInput, match="does not exist"):
         backup.restore(clinic_db.db, admin, source=clinic_db.path.with_name("gone.sqlite3"))
     with pytest.raises(Refused, match="is the database itself"):
         backup.restore(clinic_db.db, admin, source=clinic_db.path)
@@ -448,7 +448,7 @@ def test_backup_and_restore_commands(capsys, clinic_db: Clinic, tmp_path: Path) 
     code, _, err = cli(capsys, clinic_db, "backup", "--out", str(out))
     assert (code, err) == (
         1,
-        f"mild-desk: out: {out} already exists (give --force to replace it)\n",
+        f"mild-desk: out: {str(out)!r} already exists (give --force to replace it)\n",
     )
     code, stdout, _ = cli(capsys, clinic_db, "--json", "backup", "--out", str(out), "--force")
     assert code == 0

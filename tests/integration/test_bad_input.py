@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -95,7 +96,28 @@ moments = st.one_of(
     text,
 )
 ids = st.one_of(st.integers(-5, 12).map(str), text)
+numbers = st.one_of(st.integers(-10, 10_000).map(str), st.floats().map(str))
+PROCEDURE_OPTIONS = [
+    "case-minutes",
+    "turnover-minutes",
+    "solids-fast-hours",
+    "clear-liquids-fast-hours",
+    "imaging-max-months",
+    "lf-min-mm",
+    "inr-max",
+    "arrival-lead-minutes",
+    "driver-due-days-before",
+    "daily-case-cap",
+]
+# A file name inside the test's folder (never a path that climbs out of it).
+names = text.filter(lambda t: "/" not in t and ".." not in t and t.strip() not in {"", "."})
 ONE_LINE = re.compile(r"^mild-desk[^\n]*: [^\n]+\n$")
+# Invalid input (exit 2) names its field: "mild-desk: FIELD: ..." from the services, or
+# argparse's "mild-desk COMMAND: argument --OPTION: ..." (or "... are required: NAME").
+FIELD = re.compile(
+    r"^mild-desk: (?P<field>[a-z_]+): "
+    r"|^mild-desk [^:]*: (argument|the following arguments are required:) (?P<arg>[^:, ]+)"
+)
 
 
 @pytest.fixture
@@ -113,6 +135,17 @@ def sched(clinic_db, monkeypatch: pytest.MonkeyPatch) -> Schedule:  # type: igno
     return s
 
 
+# The names a message may give a positional argument or a value the command looks up itself.
+POSITIONAL = {"appointment", "id", "file", "name", "query", "item", "entry", "verb"}
+# Fields a command names besides its options: the account's user name, the profile's fields (one
+# option is checked against the others, e.g. clear liquids against solids), the provider's cap.
+ALSO_NAMED = {
+    "user": {"username"},
+    "procedure": {o.replace("-", "_") for o in PROCEDURE_OPTIONS},
+    "provider": {"daily_case_cap"},
+}
+
+
 def cli(s: Schedule, user: str, args: list[str]) -> None:
     """Run one command; assert the contract for whatever it answered."""
     before = s.c.dump()
@@ -127,6 +160,13 @@ def cli(s: Schedule, user: str, args: list[str]) -> None:
     if code:
         assert ONE_LINE.match(message), repr(message)
         assert s.c.dump() == before, message
+    if code == 2:
+        named = FIELD.match(message)
+        assert named, f"no field named: {message!r}"
+        field = named["field"] or named["arg"].split("/")[-1].lstrip("-").replace("-", "_")
+        given = {a.lstrip("-").replace("-", "_") for a in args if a.startswith("--")}
+        known = given | POSITIONAL | ALSO_NAMED.get(args[0], set())
+        assert field in known, f"{field!r} is not a field of {args[:2]}: {message!r}"
 
 
 ENTRY_POINTS: dict[str, tuple[str, Callable[..., list[str]], dict[str, Any]]] = {
@@ -299,12 +339,167 @@ ENTRY_POINTS: dict[str, tuple[str, Callable[..., list[str]], dict[str, Any]]] = 
         lambda name, phone, tz: ["clinic", "set", "--name", name, "--phone", phone, "--tz", tz],
         {"name": text, "phone": text, "tz": text},
     ),
+    "clinic set limits": (
+        "ada",
+        lambda idle, fails, lockout: [
+            "clinic",
+            "set",
+            "--idle-lock-minutes",
+            idle,
+            "--max-failed-logins",
+            fails,
+            "--lockout-minutes",
+            lockout,
+        ],
+        {"idle": ids, "fails": ids, "lockout": ids},
+    ),
+    "procedure set": (
+        "ada",
+        lambda option, value: ["procedure", "set", f"--{option}", value],
+        {"option": st.sampled_from(PROCEDURE_OPTIONS), "value": st.one_of(numbers, text)},
+    ),
+    "user add": (
+        "ada",
+        lambda name, role, full: ["user", "add", name, "--role", role, "--full-name", full],
+        {
+            "name": text,
+            "role": st.one_of(st.sampled_from(["nurse", "admin", "provider"]), text),
+            "full": text,
+        },
+    ),
+    "user disable": (
+        "ada",
+        lambda verb, name: ["user", verb, name],
+        {"verb": st.sampled_from(["disable", "enable"]), "name": text},
+    ),
+    "provider add": (
+        "ada",
+        lambda name, cap: ["provider", "add", "--name", name, "--daily-cap", cap],
+        {"name": text, "cap": ids},
+    ),
+    "room add": ("ada", lambda name: ["room", "add", "--name", name], {"name": text}),
+    "patient search": ("sam", lambda query: ["patient", "search", query], {"query": text}),
+    "slots": (
+        "sam",
+        lambda first, last, provider, mrn, limit: [
+            "slots",
+            "--from",
+            first,
+            "--to",
+            last,
+            "--provider",
+            provider,
+            "--mrn",
+            mrn,
+            "--limit",
+            limit,
+        ],
+        {"first": dates, "last": dates, "provider": ids, "mrn": text, "limit": ids},
+    ),
+    "reschedule": (
+        "sam",
+        lambda appt, start, provider, room: [
+            "reschedule",
+            appt,
+            "--start",
+            start,
+            "--provider",
+            provider,
+            "--room",
+            room,
+        ],
+        {"appt": ids, "start": moments, "provider": ids, "room": ids},
+    ),
+    "appointment state": (
+        "sam",
+        lambda verb, appt: [verb, appt],
+        {"verb": st.sampled_from(["confirm", "check-in", "no-show", "complete"]), "appt": ids},
+    ),
+    "day lists": (
+        "nina",
+        lambda command, day: [command, "--date", day],
+        {"command": st.sampled_from(["appointments", "readiness"]), "day": dates},
+    ),
+    "waitlist add": (
+        "sam",
+        lambda mrn, provider, away, note: [
+            "waitlist",
+            "add",
+            "--mrn",
+            mrn,
+            "--provider",
+            provider,
+            "--unavailable",
+            away,
+            "--note",
+            note,
+        ],
+        {
+            "mrn": st.one_of(st.just("S002"), text),
+            "provider": ids,
+            "away": dates,
+            "note": text,
+        },
+    ),
+    "waitlist remove": ("sam", lambda entry: ["waitlist", "remove", entry], {"entry": ids}),
+    "clearance add": (
+        "nina",
+        lambda mrn, drug, by, note: [
+            "clearance",
+            "add",
+            "--mrn",
+            mrn,
+            "--drug",
+            drug,
+            "--by",
+            by,
+            "--note",
+            note,
+        ],
+        {"mrn": st.one_of(st.just("S002"), text), "drug": text, "by": text, "note": text},
+    ),
+    "called": (
+        "sam",
+        lambda appt, outcome, note: ["called", appt, "--outcome", outcome, "--note", note],
+        {"appt": ids, "outcome": text, "note": text},
+    ),
+    "prep": (
+        "nina",
+        lambda command, appt: [command, appt],
+        {"command": st.sampled_from(["prep", "checklist"]), "appt": ids},
+    ),
+    "print": (
+        "nina",
+        lambda document, appt, out, lang: ["print", document, appt, "--out", out, "--lang", lang],
+        {
+            "document": st.sampled_from(["checklist", "prep-letter", "discharge"]),
+            "appt": ids,
+            "out": names,
+            "lang": st.one_of(st.sampled_from(["en", "es"]), text),
+        },
+    ),
+    "print day": (
+        "nina",
+        lambda day, out: ["print", "day", "--date", day, "--out", out],
+        {"day": dates, "out": names},
+    ),
+    "backup": (
+        "ada",
+        lambda option, value: ["backup", f"--{option}", value],
+        {"option": st.sampled_from(["out", "keep-days"]), "value": st.one_of(names, ids)},
+    ),
+    "restore": ("ada", lambda file: ["restore", file], {"file": names}),
 }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
-def test_cli_entry_point_survives_hostile_input(sched: Schedule, entry: str) -> None:
+def test_cli_entry_point_survives_hostile_input(
+    sched: Schedule, entry: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files a command writes (print, backup) land in the test's own folder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MILD_DESK_NEW_PASSWORD", "a-new-password-2026")
     user, build, strategies = ENTRY_POINTS[entry]
 
     @settings(

@@ -1,7 +1,6 @@
 """`mild-desk import` and `export`: one JSON document, exit codes, nothing written on refusal."""
 
 import json
-import re
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from mild_desk.models.enums import Role
 from mild_desk.services import appointments
 from tests.conftest import PASSWORD, Clinic
 from tests.integration.conftest import NOW, Schedule, at
+from tests.integration.test_bad_input import EXAMPLES, ONE_LINE, names, text
 
 TUE = date(2026, 12, 8)
 
@@ -196,34 +196,12 @@ def test_an_export_into_a_missing_folder_exits_2(
     assert clinic_db.dump() == before
 
 
-HOSTILE = [
-    "",
-    " ",
-    "\x00",
-    "line\nbreak",
-    "x" * 5000,
-    "'; DROP TABLE patient; --",
-    "0001-01-01",
-    "9999-12-31",
-    "1950-02-30",
-    "2026-12-08",
-    "-1",
-    "0",
-    "1",
-    "99999999999999999999",
-    "😀🏥",
-    "\u202egnp.exe",
-]
-text = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40))
-# A file name inside the test's folder (never a path that climbs out of it).
-names = text.filter(lambda t: "/" not in t and ".." not in t and t.strip() not in {"", "."})
 csv_bytes = st.one_of(
     st.binary(max_size=300),
     st.lists(st.lists(text, min_size=1, max_size=6).map(",".join), min_size=1, max_size=5).map(
         lambda rows: ("mrn,first,last,dob\r\n" + "\r\n".join(rows)).encode()
     ),
 )
-ONE_LINE = re.compile(r"^mild-desk[^\n]*: [^\n]+\n$")
 
 
 @pytest.mark.slow
@@ -246,13 +224,13 @@ def test_import_and_export_survive_hostile_input(
             assert ONE_LINE.match(err), err
             assert c.dump() == before
 
-    @settings(max_examples=150, deadline=None, database=None)
+    @settings(max_examples=EXAMPLES, deadline=None, database=None)
     @given(provider=text, first=text, last=text, name=names, kind=st.sampled_from(["ics", "fhir"]))
     def exports(provider: str, first: str, last: str, name: str, kind: str) -> None:
         args = ["export", kind, "--from", first, "--to", last, "--out", str(tmp_path / name)]
         check([*args, "--provider", provider] if kind == "ics" else args)
 
-    @settings(max_examples=150, deadline=None, database=None)
+    @settings(max_examples=EXAMPLES, deadline=None, database=None)
     @given(data=csv_bytes, dry_run=st.booleans())
     def imports(data: bytes, dry_run: bool) -> None:
         path = tmp_path / "in.csv"

@@ -13,8 +13,7 @@ from mild_desk.errors import InvalidInput
 from mild_desk.services import audit
 from mild_desk.services.availability import MAX_RANGE_DAYS
 from mild_desk.services.base import Actor, parse_date
-
-_FIRST_YEAR, _LAST_YEAR = 1900, 2200
+from mild_desk.services.files import why
 
 
 def clinic_slug(name: str) -> str:
@@ -26,32 +25,11 @@ def clinic_slug(name: str) -> str:
 def date_range(date_from: str | date, date_to: str | date) -> tuple[date, date]:
     """Clinic-local dates, both included; refused when reversed or longer than the finder's."""
     first, last = parse_date("from", date_from), parse_date("to", date_to)
-    for field, day in (("from", first), ("to", last)):
-        if not _FIRST_YEAR <= day.year <= _LAST_YEAR:
-            raise InvalidInput(f"year {day.year} is out of range", field=field)
     if last < first:
         raise InvalidInput(f"{last} is before {first}", field="to")
     if (last - first).days > MAX_RANGE_DAYS:
         raise InvalidInput(f"the range is longer than {MAX_RANGE_DAYS} days", field="to")
     return first, last
-
-
-def out_path(value: str | Path) -> Path:
-    """Where an export goes: a file in an existing folder (checked before anything is done)."""
-    text = str(value).strip()
-    if not text:
-        raise InvalidInput("give a file to write", field="out")
-    if "\x00" in text:
-        raise InvalidInput(f"{text!r} is not a file name (it holds a NUL byte)", field="out")
-    try:
-        path = Path(text).expanduser()
-        if path.is_dir():
-            raise InvalidInput(f"{text!r} is a folder; give a file name", field="out")
-        if not path.parent.resolve().is_dir():
-            raise InvalidInput(f"the folder {str(path.parent)!r} does not exist", field="out")
-    except OSError as exc:  # a name too long, no permission
-        raise InvalidInput(f"cannot write {text!r}: {why(exc)}", field="out") from None
-    return path
 
 
 def publish(
@@ -85,8 +63,3 @@ def publish(
     finally:
         if staged is not None:
             Path(staged).unlink(missing_ok=True)
-
-
-def why(exc: Exception) -> str:
-    """An OS error as one short phrase ("No such file or directory")."""
-    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__

@@ -21,7 +21,8 @@ from mild_desk.services import appointments
 from mild_desk.services.appointments import AppointmentRead
 from mild_desk.services.base import Actor, parse_int, require, utcnow
 from mild_desk.services.clinic import clinic_in, get_provider
-from mild_desk.services.interop._files import clinic_slug, date_range, out_path, publish
+from mild_desk.services.files import out_path
+from mild_desk.services.interop._files import clinic_slug, date_range, publish
 
 ICS_STATUS: dict[AppointmentStatus, str] = {
     AppointmentStatus.PENDING: "TENTATIVE",

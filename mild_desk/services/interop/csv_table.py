@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mild_desk.errors import InvalidInput
-from mild_desk.services.interop._files import why
+from mild_desk.services.files import why
 
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
 """A referral file of many thousand rows is well under this; anything larger is refused."""

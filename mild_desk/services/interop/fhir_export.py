@@ -32,8 +32,9 @@ from mild_desk.rules.slots import Slot
 from mild_desk.services.availability import free_in, grid
 from mild_desk.services.base import Actor, require, utcnow
 from mild_desk.services.clinic import clinic_in, profile_in
+from mild_desk.services.files import out_path
 from mild_desk.services.interop import fhir_resources as res
-from mild_desk.services.interop._files import clinic_slug, date_range, out_path, publish
+from mild_desk.services.interop._files import clinic_slug, date_range, publish
 from mild_desk.services.interop.fhir_resources import patient_instruction
 from mild_desk.services.prep_inputs import evaluate_many, profile_values
 

@@ -32,7 +32,8 @@ from mild_desk.models.types import PatientId
 from mild_desk.services import audit
 from mild_desk.services.base import Actor, clean_phone, clean_text, require, utcnow
 from mild_desk.services.clinic import clinic_in
-from mild_desk.services.interop._files import out_path, publish
+from mild_desk.services.files import out_path
+from mild_desk.services.interop._files import publish
 from mild_desk.services.interop.csv_table import (
     FIELDS,
     UPDATE,

@@ -130,8 +130,10 @@ def parse_zone(field: str, value: str) -> ZoneInfo:
 
 def parse_int(field: str, value: str | int, *, minimum: int, maximum: int) -> int:
     try:
+        if isinstance(value, float) and not value.is_integer():  # 2.5, inf and nan: not cut
+            raise ValueError
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidInput(f"{value!r} is not a whole number", field=field) from None
     if not minimum <= number <= maximum:
         raise InvalidInput(f"{number} is outside {minimum}-{maximum}", field=field)
@@ -141,7 +143,7 @@ def parse_int(field: str, value: str | int, *, minimum: int, maximum: int) -> in
 def parse_float(field: str, value: str | float, *, minimum: float, maximum: float) -> float:
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int past any float
         raise InvalidInput(f"{value!r} is not a number", field=field) from None
     if number != number or not minimum <= number <= maximum:
         raise InvalidInput(f"{value} is outside {minimum:g}-{maximum:g}", field=field)

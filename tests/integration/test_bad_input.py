@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from mild_desk.cli import main
 from mild_desk.errors import DomainError
 from mild_desk.models.enums import Role
-from mild_desk.services import appointments, base, patients, prep
+from mild_desk.services import appointments, availability, base, clinic, patients, prep
 from tests.conftest import BACKEND_ENV, PASSWORD
 from tests.integration.conftest import NOW, Schedule, build_schedule
 
@@ -611,5 +611,79 @@ def test_prep_services_survive_hostile_input(sched: Schedule) -> None:
                 now=NOW,
             ),
         )
+
+    run()
+
+
+# Python values only a caller of the services (the app) can pass: datetimes in any zone, dates
+# at the ends of the calendar, floats that are not numbers, integers past any column.
+any_moment = st.one_of(
+    st.datetimes(timezones=st.one_of(st.none(), st.timezones())),
+    st.datetimes(datetime(2026, 12, 1), datetime(2027, 2, 1), timezones=st.just(NOW.tzinfo)).map(
+        lambda d: d.replace(minute=d.minute // 30 * 30, second=0, microsecond=0)
+    ),
+    moments,
+)
+any_day = st.one_of(st.dates(), st.dates(date(2026, 12, 1), date(2027, 6, 1)), dates)
+any_number = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),
+    st.booleans(),
+    numbers,
+    text,
+)
+
+
+@pytest.mark.slow
+def test_scheduling_services_survive_hostile_values(sched: Schedule) -> None:
+    admin, scheduler = sched.actor(Role.ADMIN), sched.actor(Role.SCHEDULER)
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(
+        start=any_moment,
+        first=any_day,
+        last=st.one_of(st.none(), any_day),
+        provider=st.one_of(st.none(), st.integers(-3, 5), ids),
+        setting=st.sampled_from([o.replace("-", "_") for o in PROCEDURE_OPTIONS]),
+        value=any_number,
+        reason=text,
+    )
+    def run(**kw: Any) -> None:
+        _service(
+            sched,
+            lambda: appointments.book(
+                sched.db, scheduler, mrn="S002", start=kw["start"], provider_id=kw["provider"]
+            ),
+        )
+        _service(
+            sched,
+            lambda: appointments.reschedule(
+                sched.db, scheduler, 1, start=kw["start"], provider_id=kw["provider"]
+            ),
+        )
+        _service(
+            sched,
+            lambda: availability.find_slots(
+                sched.db, scheduler, date_from=kw["first"], date_to=kw["last"] or kw["first"]
+            ),
+        )
+        _service(
+            sched,
+            lambda: availability.add_closure(
+                sched.db,
+                admin,
+                start_date=kw["first"],
+                end_date=kw["last"],
+                provider_id=kw["provider"],
+                reason=kw["reason"],
+            ),
+        )
+        setting = {kw["setting"]: kw["value"]}
+        _service(sched, lambda: clinic.set_procedure(sched.db, admin, **setting))
 
     run()

@@ -128,7 +128,7 @@ def parse_zone(field: str, value: str) -> ZoneInfo:
         raise InvalidInput(f"{value!r} is not an IANA time zone", field=field) from None
 
 
-def parse_int(field: str, value: str | int, *, minimum: int, maximum: int) -> int:
+def parse_int(field: str, value: str | float, *, minimum: int, maximum: int) -> int:
     try:
         if isinstance(value, float) and not value.is_integer():  # 2.5, inf and nan: not cut
             raise ValueError

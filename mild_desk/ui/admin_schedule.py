@@ -19,6 +19,7 @@ from mild_desk.services import availability, clinic
 from mild_desk.ui.admin_forms import FormSection, table
 from mild_desk.ui.context import AppContext
 from mild_desk.ui.models import ClosureModel, ProviderModel, RoomModel, TemplateModel
+from mild_desk.ui.widgets import calendar_edit
 
 CLOSURE_HORIZON_DAYS = 366
 
@@ -143,9 +144,8 @@ class ScheduleSetup(QTabWidget):
         return section
 
     def _date_edit(self, day: date) -> QDateEdit:
-        edit = QDateEdit(QDate(day.year, day.month, day.day), self)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("ddd d MMM yyyy")
+        edit = calendar_edit(QDateEdit(self))
+        edit.setDate(QDate(day.year, day.month, day.day))
         return edit
 
     # --- service calls (one each) ---------------------------------------------------

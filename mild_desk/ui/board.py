@@ -24,10 +24,12 @@ from mild_desk.ui.context import AppContext
 from mild_desk.ui.errors import error_text
 from mild_desk.ui.text import day_text, moment_text
 from mild_desk.ui.theme import BLOCK_COLOURS, BLOCK_EDGES, BLOCK_MARKS, CLOSED
-from mild_desk.ui.widgets import flow_widget
+from mild_desk.ui.widgets import calendar_edit, flow_widget
 from mild_desk.ui.workers import TaskRunner
 
-FIRST_DAY, LAST_DAY = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)  # Next stays off date.max
+# The dates the board goes to: its whole week inside the years the services take (1 Jan 1900 is
+# a Monday; a week ends at most six days after a day).
+FIRST_DAY, LAST_DAY = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31) - timedelta(days=6)
 NOTICE_OK = "background: #e3f2e4; color: #1b3d1c; padding: 4px"
 NOTICE_ERROR = "background: #fde2e2; color: #7a0014; padding: 4px; font-weight: bold"
 
@@ -170,15 +172,9 @@ class BoardWidget(QWidget):
         group.addAction(self.week_action)
 
     def _build_layout(self) -> None:
-        self.date_edit = QDateEdit(self)
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("ddd d MMM yyyy")
+        self.date_edit = calendar_edit(QDateEdit(self), last=LAST_DAY)
         self.date_edit.setAccessibleName("Board date")
         self.date_edit.setToolTip("Board date (Ctrl+G)")
-        self.date_edit.setDateRange(
-            QDate(FIRST_DAY.year, FIRST_DAY.month, FIRST_DAY.day),
-            QDate(LAST_DAY.year, LAST_DAY.month, LAST_DAY.day),
-        )
         self._sync_date_edit()
         self.title = QLabel(self)
         self.title.setAccessibleName("Showing")

@@ -33,7 +33,7 @@ from mild_desk.ui.context import AppContext
 from mild_desk.ui.errors import ErrorLabel, error_text
 from mild_desk.ui.models import PatientSearchModel, SlotModel
 from mild_desk.ui.text import moment_text
-from mild_desk.ui.widgets import fit_to_screen
+from mild_desk.ui.widgets import calendar_edit, fit_to_screen
 
 LEVELS = ("L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1")
 SEARCH_DELAY_MS = 150
@@ -127,11 +127,9 @@ class BookingDialog(QDialog):
         self.results = self._table(self.patient_model, "Matching patients")
         self.patient_label = QLabel("No patient chosen yet.", self)
         self.patient_label.setAccessibleName("Chosen patient")
-        self.from_date = QDateEdit(self)
-        self.from_date.setCalendarPopup(True)
-        self.from_date.setDisplayFormat("ddd d MMM yyyy")
+        last = date(LAST_YEAR, 12, 31) - timedelta(days=SLOT_HORIZON_DAYS)  # + the horizon
+        self.from_date = calendar_edit(QDateEdit(self), last=last)
         self.from_date.setAccessibleName("Slots from")
-        self.from_date.setMaximumDate(QDate(LAST_YEAR, 12, 31))  # + the horizon: no overflow
         first = self._preferred[0].date() if self._preferred else self.ctx.today()
         self.from_date.setDate(QDate(first.year, first.month, first.day))
         self.slots = self._table(self.slot_model, "Feasible slots")

@@ -47,7 +47,7 @@ from mild_desk.ui.checklist_model import ITEM, NOTE, STATE, WHO, ChecklistModel
 from mild_desk.ui.context import AppContext
 from mild_desk.ui.errors import ErrorLabel
 from mild_desk.ui.theme import NOT_READY_BANNER, READY_BANNER
-from mild_desk.ui.widgets import flow_widget
+from mild_desk.ui.widgets import calendar_edit, flow_widget
 
 
 class _WrappingDelegate(QStyledItemDelegate):
@@ -287,9 +287,7 @@ class ChecklistPanel(QWidget):
         layout.addWidget(editor)
 
     def _time_edit(self, name: str) -> QDateTimeEdit:
-        edit = QDateTimeEdit(self)
-        edit.setDisplayFormat("ddd d MMM HH:mm")
-        edit.setCalendarPopup(True)
+        edit = calendar_edit(QDateTimeEdit(self), "ddd d MMM HH:mm")
         edit.setAccessibleName(name)
         return edit
 

@@ -28,6 +28,7 @@ from mild_desk.ui.context import AppContext
 from mild_desk.ui.errors import ErrorLabel
 from mild_desk.ui.models import REQUIREMENT_NAMES
 from mild_desk.ui.text import status_text
+from mild_desk.ui.widgets import DATE_FORMAT, calendar_edit
 
 
 class FactDialog(QDialog):
@@ -75,18 +76,14 @@ class FactDialog(QDialog):
 
     def datetime_edit(self, moment: datetime | None = None) -> QDateTimeEdit:
         local = (moment or self.ctx.now()).astimezone(self.ctx.tz)
-        edit = QDateTimeEdit(self)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("ddd d MMM yyyy HH:mm")
+        edit = calendar_edit(QDateTimeEdit(self), f"{DATE_FORMAT} HH:mm")
         edit.setDateTime(
             QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
         )
         return edit
 
     def date_edit(self, day: date) -> QDateEdit:
-        edit = QDateEdit(self)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("ddd d MMM yyyy")
+        edit = calendar_edit(QDateEdit(self))
         edit.setDate(QDate(day.year, day.month, day.day))
         return edit
 

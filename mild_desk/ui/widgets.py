@@ -1,10 +1,14 @@
 """Small-screen helpers: a layout that wraps onto more lines when narrow (Qt's flow layout
 example), a scroll area for pages taller than a 200 % scaled laptop screen, and a label that
-elides instead of clipping."""
+elides instead of clipping; and the date boxes of every form."""
 
-from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
+from datetime import date
+from typing import TypeVar
+
+from PySide6.QtCore import QDate, QMargins, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
+    QDateTimeEdit,
     QFrame,
     QLabel,
     QLayout,
@@ -13,6 +17,22 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QWidget,
 )
+
+from mild_desk.services.base import FIRST_YEAR, LAST_YEAR
+
+DATE_FORMAT = "ddd d MMM yyyy"
+_Edit = TypeVar("_Edit", bound=QDateTimeEdit)
+
+
+def calendar_edit(
+    edit: _Edit, display: str = DATE_FORMAT, *, last: date = date(LAST_YEAR, 12, 31)
+) -> _Edit:
+    """A date (or date and time) box with a calendar pop-up, that cannot leave the years the
+    services take (from 1 Jan FIRST_YEAR to `last`): such a date is never typed, only refused."""
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat(display)
+    edit.setDateRange(QDate(FIRST_YEAR, 1, 1), QDate(last.year, last.month, last.day))
+    return edit
 
 
 class FlowLayout(QLayout):

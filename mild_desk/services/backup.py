@@ -32,7 +32,7 @@ from mild_desk.models.types import UserId
 from mild_desk.services import audit
 from mild_desk.services.base import Actor, parse_int, require, utcnow
 from mild_desk.services.clinic import clinic_in
-from mild_desk.services.files import in_path, out_path
+from mild_desk.services.files import in_path, out_path, why
 
 log = logging.getLogger(__name__)
 
@@ -363,7 +363,8 @@ def known_revisions() -> frozenset[str]:
 
 def _copy(source: Path, dest: Path, *, taken_at: datetime) -> BackupRead:
     """Copy `source` to `dest` through the backup API, atomically and owner-only."""
-    partial = dest.with_name(f".{dest.name}.{os.getpid()}-{threading.get_ident()}{_PARTIAL}")
+    # A short name of its own: `dest`'s name may be as long as a file name can be.
+    partial = dest.with_name(f".mild-desk-{os.getpid()}-{threading.get_ident()}{_PARTIAL}")
     try:
         _create_private(partial)
         with _connect(source, timeout=30) as src, _connect(partial) as out:
@@ -380,7 +381,7 @@ def _copy(source: Path, dest: Path, *, taken_at: datetime) -> BackupRead:
     except sqlite3.Error as exc:
         raise InvalidInput(f"cannot write the backup: {one_line(exc)}", field="out") from exc
     except OSError as exc:
-        raise InvalidInput(f"cannot write {dest}: {exc.strerror}", field="out") from exc
+        raise InvalidInput(f"cannot write {str(dest)!r}: {why(exc)}", field="out") from exc
     finally:
         _remove_with_sidecars(partial)
     return BackupRead(
@@ -413,7 +414,7 @@ def _stage(src: Path, staged: Path) -> None:
         if wal.is_file():
             shutil.copyfile(wal, staged.with_name(staged.name + "-wal"))
     except OSError as exc:
-        raise InvalidInput(f"cannot read {src}: {exc.strerror}", field="file") from exc
+        raise InvalidInput(f"cannot read {str(src)!r}: {why(exc)}", field="file") from exc
 
 
 @contextlib.contextmanager

@@ -47,6 +47,7 @@ HOSTILE = [
     "\x07bell",
     "line\nbreak",
     "x" * 10_000,
+    "x" * 250,  # a file name that fits, but not with a suffix added
     "1950-02-30",
     "0000-00-00",
     "0001-01-01",

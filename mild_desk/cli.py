@@ -93,10 +93,12 @@ def to_jsonable(value: Any, tz: ZoneInfo | None) -> Any:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one line and exit 2, and takes `--json` before
-    or after the command (`mild-desk --json slots ...` or `mild-desk slots ... --json`)."""
+    """argparse that reports a usage error as one line and exit 2, takes `--json` before or
+    after the command (`mild-desk --json slots ...` or `mild-desk slots ... --json`), and
+    never guesses an option from its first letters (`--l` is not `--last-solids`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         self.add_argument(
             "--json",

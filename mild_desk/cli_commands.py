@@ -9,6 +9,21 @@ if TYPE_CHECKING:
     from mild_desk.cli import Context
 
 
+# `procedure set`'s options: the procedure profile's settings (clinic.set_procedure).
+PROCEDURE_OPTIONS = (
+    "case-minutes",
+    "turnover-minutes",
+    "solids-fast-hours",
+    "clear-liquids-fast-hours",
+    "imaging-max-months",
+    "lf-min-mm",
+    "inr-max",
+    "arrival-lead-minutes",
+    "driver-due-days-before",
+    "daily-case-cap",
+)
+
+
 def register(sub: "argparse._SubParsersAction[Any]") -> None:
     _foundation(sub)
     from mild_desk import cli_interop, cli_prep, cli_print, cli_scheduling
@@ -65,18 +80,7 @@ def _foundation(sub: "argparse._SubParsersAction[Any]") -> None:
         dest="action", required=True
     )
     p = proc.add_parser("set")
-    for name in (
-        "case-minutes",
-        "turnover-minutes",
-        "solids-fast-hours",
-        "clear-liquids-fast-hours",
-        "imaging-max-months",
-        "lf-min-mm",
-        "inr-max",
-        "arrival-lead-minutes",
-        "driver-due-days-before",
-        "daily-case-cap",
-    ):
+    for name in PROCEDURE_OPTIONS:
         p.add_argument(f"--{name}")
     p.set_defaults(handler=_procedure_set)
     p = proc.add_parser("show")

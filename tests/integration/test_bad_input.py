@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mild_desk.cli import main
+from mild_desk.cli_commands import PROCEDURE_OPTIONS
 from mild_desk.errors import DomainError
 from mild_desk.models.enums import Role
 from mild_desk.services import appointments, availability, base, clinic, patients, prep
@@ -25,6 +26,12 @@ from tests.integration.conftest import NOW, Schedule, build_schedule
 # 1,000 hostile examples per entry point on SQLite. The PostgreSQL pass re-runs the same
 # validation code against the server, so 100 each prove the database side there.
 EXAMPLES = 1000 if os.environ.get(BACKEND_ENV, "sqlite") == "sqlite" else 100
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 HOSTILE = [
     "'; DROP TABLE patient; --",
     '" OR 1=1 --',
@@ -98,18 +105,6 @@ moments = st.one_of(
 )
 ids = st.one_of(st.integers(-5, 12).map(str), text)
 numbers = st.one_of(st.integers(-10, 10_000).map(str), st.floats().map(str))
-PROCEDURE_OPTIONS = [
-    "case-minutes",
-    "turnover-minutes",
-    "solids-fast-hours",
-    "clear-liquids-fast-hours",
-    "imaging-max-months",
-    "lf-min-mm",
-    "inr-max",
-    "arrival-lead-minutes",
-    "driver-due-days-before",
-    "daily-case-cap",
-]
 # A file name inside the test's folder (never a path that climbs out of it).
 names = text.filter(lambda t: "/" not in t and ".." not in t and t.strip() not in {"", "."})
 ONE_LINE = re.compile(r"^mild-desk[^\n]*: [^\n]+\n$")
@@ -503,12 +498,7 @@ def test_cli_entry_point_survives_hostile_input(
     monkeypatch.setenv("MILD_DESK_NEW_PASSWORD", "a-new-password-2026")
     user, build, strategies = ENTRY_POINTS[entry]
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
+    @SETTINGS
     @given(**strategies)
     def run(**values: str) -> None:
         cli(sched, user, build(**values))
@@ -533,12 +523,7 @@ def _service(s: Schedule, call: Callable[[], object]) -> None:
 def test_patient_service_survives_hostile_input(sched: Schedule) -> None:
     actor = sched.actor(Role.SCHEDULER)
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
+    @SETTINGS
     @given(
         mrn=text,
         first=text,
@@ -572,12 +557,7 @@ def test_patient_service_survives_hostile_input(sched: Schedule) -> None:
 def test_prep_services_survive_hostile_input(sched: Schedule) -> None:
     nurse = sched.actor(Role.NURSE)
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
+    @SETTINGS
     @given(
         drug=text,
         dose=st.one_of(st.datetimes(timezones=st.timezones()), moments),
@@ -639,12 +619,7 @@ any_number = st.one_of(
 def test_scheduling_services_survive_hostile_values(sched: Schedule) -> None:
     admin, scheduler = sched.actor(Role.ADMIN), sched.actor(Role.SCHEDULER)
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
+    @SETTINGS
     @given(
         start=any_moment,
         first=any_day,

@@ -1,14 +1,14 @@
 """Engine, transactions and schema upgrades for SQLite (default) or any SQLAlchemy URL."""
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import CursorResult, Engine, Executable, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool, StaticPool
@@ -152,6 +152,17 @@ class Transaction:
 
     def commit(self) -> None:
         self.session.commit()
+
+
+def fetch(
+    session: Session, stmt: Executable, params: Mapping[str, Any] | None = None
+) -> CursorResult[*tuple[Any, ...]]:
+    """Run a statement built once (module level, with bind parameters) on the unit of work's
+    connection: plain rows, no ORM objects and no statement built per call, which is most of
+    the cost of a small query. The hot paths (booking, the slot finder) read this way. Pending
+    ORM changes are flushed first, as Session.execute would do."""
+    session.flush()
+    return session.connection().execute(stmt, dict(params or {}))
 
 
 class Database:

@@ -4,6 +4,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -89,13 +90,20 @@ def occurrence_dates(
     clinic zone. Without COUNT the expansion starts near `date_from` rather than at `dtstart`,
     so an old anchor costs nothing.
     """
+    return list(_occurrence_dates(rule, dtstart, date_from, date_to, tz))
+
+
+@lru_cache(maxsize=4096)  # every booking expands its day's rules again: dateutil is slow at it
+def _occurrence_dates(
+    rule: str, dtstart: date, date_from: date, date_to: date, tz: ZoneInfo
+) -> tuple[date, ...]:
     parts = _parse_rule(rule)
     lo = max(date_from, dtstart)
     hi = date_to
     if lo > hi:
-        return []
+        return ()
     if _daily_weekdays_unreachable(parts, dtstart):
-        return []
+        return ()
     _add_dtstart_defaults(parts, dtstart)
     until = _until_local(parts.pop("UNTIL", None), tz)
     hi_dt = datetime.combine(hi, time(0))
@@ -107,7 +115,7 @@ def occurrence_dates(
         occurrences = list(_build(parts, anchor))
     else:
         occurrences = list(islice(_build(parts, dtstart), int(count_text)))
-    return [d for d in (o.date() for o in occurrences) if lo <= d <= hi]
+    return tuple(d for d in (o.date() for o in occurrences) if lo <= d <= hi)
 
 
 def generate_slots(

@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from mild_desk.db import Database, Transaction
+from mild_desk.db import Database, Transaction, fetch
 from mild_desk.errors import InvalidInput, NotFound, Refused, SlotTaken, StaleEdit
 from mild_desk.models.enums import ACTIVE_STATUSES, AppointmentStatus, CancelledBy, Laterality
 from mild_desk.models.tables import Appointment, Driver, Patient, Provider, Room, User
@@ -29,8 +30,8 @@ from mild_desk.services.base import (
     require,
     utcnow,
 )
-from mild_desk.services.clinic import clinic_in, get_provider, get_room, profile_in
-from mild_desk.services.patients import patient_by_mrn
+from mild_desk.services.clinic import clinic_in, profile_in, require_active
+from mild_desk.services.patients import patient_id_by_mrn
 from mild_desk.services.prep_inputs import booking_refusal
 
 _LEVEL = re.compile(r"^(L[1-4]-L[2-5]|L5-S1)$")
@@ -93,13 +94,13 @@ def book(
     lv, lat = clean_levels(levels), clean_laterality(laterality)
     with db.write() as tx:
         session = tx.session
-        patient = patient_by_mrn(session, mrn)
+        patient_id = patient_id_by_mrn(session, mrn)
         tz = clinic_in(session).tz
         begin = parse_datetime("start", start, tz)
         status = AppointmentStatus.PENDING if pending else AppointmentStatus.BOOKED
         row = _place(
             tx,
-            patient_id=patient.id or 0,
+            patient_id=patient_id,
             start=begin,
             provider_id=pid,
             room_id=rid,
@@ -344,9 +345,9 @@ def _place(
     """Choose the slot at `start` and check every scheduling rule; returns an unsaved row."""
     session = tx.session
     if provider_id is not None:
-        get_provider(session, provider_id)
+        require_active(session, "provider", provider_id)
     if room_id is not None:
-        get_room(session, room_id)
+        require_active(session, "room", room_id)
     if start < now:
         raise Refused(f"{local_text(start, tz)} is in the past", field="start")
     prof = profile_in(session)
@@ -398,10 +399,12 @@ def _check_slot(
 ) -> None:
     block_end = slot.end + timedelta(minutes=turnover)
     candidate = Busy(0, slot.provider_id, slot.room_id, patient_id, slot.start, slot.end, block_end)
+    # Everything that can collide overlaps [start, block_end): the patient's own hold ends
+    # earlier, at `end`.
     nearby = active_busy(
         session,
-        slot.start - timedelta(hours=24),
-        block_end + timedelta(hours=24),
+        slot.start,
+        block_end,
         provider_id=slot.provider_id,
         room_id=slot.room_id,
         patient_id=patient_id,
@@ -434,6 +437,12 @@ def _check_slot(
             )
 
 
+# Built once (see db.fetch). A placed row is inserted as it is, not added to the session: it is
+# only read afterwards (audit snapshot, read model).
+_INSERTED = tuple(c.name for c in sa.inspect(Appointment).columns if c.name != "id")
+_INSERT = sa.insert(Appointment).returning(col(Appointment.id))
+
+
 # The exclusion constraints of migration 0002 (PostgreSQL only), by what they protect.
 _NO_OVERLAP = {
     "appointment_provider_no_overlap": ConflictKind.PROVIDER,
@@ -446,13 +455,13 @@ def _insert(session: Session, row: Appointment, tz: ZoneInfo) -> None:
     """Insert a placed appointment. On PostgreSQL the database's no-overlap constraints back up
     `_check_slot` (a client that skipped it still cannot double-book); their violation becomes the
     same SlotTaken refusal."""
+    values = {name: getattr(row, name) for name in _INSERTED}
     if session.get_bind().dialect.name == "sqlite":
-        session.add(row)
-        session.flush()
+        row.id = fetch(session, _INSERT, values).scalar_one()
         return
     try:
         with session.begin_nested():  # a savepoint, so the refusal can still name the other one
-            session.add(row)
+            row.id = fetch(session, _INSERT, values).scalar_one()
     except IntegrityError as exc:
         diag = getattr(exc.orig, "diag", None)
         kind = _NO_OVERLAP.get(str(getattr(diag, "constraint_name", None)))
@@ -591,11 +600,10 @@ def _opt_id(field: str, value: int | str | None) -> int | None:
 
 
 def _read(session: Session, row: Appointment) -> AppointmentRead:
-    patient = session.get(Patient, row.patient_id)  # usually still in the session
-    assert patient is not None
-    room = select(Room.name).where(Room.id == row.room_id).scalar_subquery()
-    provider_name, room_name = session.exec(
-        select(Provider.name, room).where(Provider.id == row.provider_id)
+    mrn, last_name, first_name, provider_name, room_name = fetch(
+        session,
+        _READ_NAMES,
+        {"patient_id": row.patient_id, "provider_id": row.provider_id, "room_id": row.room_id},
     ).one()
     return AppointmentRead(
         id=AppointmentId(row.id or 0),
@@ -607,8 +615,8 @@ def _read(session: Session, row: Appointment) -> AppointmentRead:
         room_id=RoomId(row.room_id),
         room_name=room_name,
         patient_id=PatientId(row.patient_id),
-        patient_mrn=patient.mrn,
-        patient_name=f"{patient.last_name}, {patient.first_name}",
+        patient_mrn=mrn,
+        patient_name=f"{last_name}, {first_name}",
         levels=row.levels,
         laterality=row.laterality,
         replaces_id=AppointmentId(row.replaces_id) if row.replaces_id else None,
@@ -617,3 +625,14 @@ def _read(session: Session, row: Appointment) -> AppointmentRead:
         version=row.version,
         updated_at=row.updated_at,
     )
+
+
+_READ_NAMES = sa.select(
+    col(Patient.mrn),
+    col(Patient.last_name),
+    col(Patient.first_name),
+    sa.select(col(Provider.name))
+    .where(col(Provider.id) == sa.bindparam("provider_id"))
+    .scalar_subquery(),
+    sa.select(col(Room.name)).where(col(Room.id) == sa.bindparam("room_id")).scalar_subquery(),
+).where(col(Patient.id) == sa.bindparam("patient_id"))

@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime, time
 from enum import Enum
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 
-from mild_desk.db import Database, Transaction
+from mild_desk.db import Database, Transaction, fetch
 from mild_desk.models.tables import AuditEvent, AuditHead
 from mild_desk.rules.audit_chain import GENESIS, ChainLink, event_hash, first_bad_link
 from mild_desk.services.base import Actor, require, utcnow
@@ -51,13 +52,11 @@ def record(
 ) -> None:
     """Append one event to the chain in the caller's transaction (kept only if it commits)."""
     session = tx.session
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
-    if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
+    head = fetch(session, _HEAD).first()
+    seq, prev_hash = head if head is not None else (0, GENESIS)
     at = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
     fields = {
-        "seq": head.seq + 1,
+        "seq": seq + 1,
         "at": at,
         "actor_name": actor.username if actor else "system",
         "action": action,
@@ -65,27 +64,27 @@ def record(
         "entity_id": str(entity_id),
         "before": _canonical(before),
         "after": _canonical(after),
-        "prev_hash": head.hash,
+        "prev_hash": prev_hash,
     }
     digest = event_hash(**fields)  # type: ignore[arg-type]
-    session.add(
-        AuditEvent(
-            id=head.seq + 1,
-            at=at,
-            actor_id=actor.user_id if actor else None,
-            actor_name=str(fields["actor_name"]),
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=str(fields["before"]),
-            after=str(fields["after"]),
-            prev_hash=head.hash,
-            hash=digest,
-        )
+    conn = session.connection()
+    conn.execute(
+        _APPEND,
+        {
+            "id": seq + 1,
+            "at": at,
+            "actor_id": actor.user_id if actor else None,
+            "actor_name": fields["actor_name"],
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "before": fields["before"],
+            "after": fields["after"],
+            "prev_hash": prev_hash,
+            "hash": digest,
+        },
     )
-    head.seq += 1
-    head.hash = digest
-    session.add(head)
+    conn.execute(_NEW_HEAD if head is None else _MOVE_HEAD, {"seq": seq + 1, "hash": digest})
     # Ids only: names, birth dates and phone numbers stay in the database.
     _log.info(
         "%s %s %s by user %s (event %d)",
@@ -93,8 +92,20 @@ def record(
         entity,
         entity_id,
         actor.user_id if actor else "system",
-        head.seq,
+        seq + 1,
     )
+
+
+# Built once (see db.fetch): every change of every service appends through these. The head row
+# is locked on a server database (SQLite's writer already holds the database lock).
+_HEAD = (
+    sa.select(col(AuditHead.seq), col(AuditHead.hash))
+    .where(col(AuditHead.id) == 1)
+    .with_for_update()
+)
+_APPEND = sa.insert(AuditEvent)
+_NEW_HEAD = sa.insert(AuditHead).values(id=1)
+_MOVE_HEAD = sa.update(AuditHead).where(col(AuditHead.id) == 1)
 
 
 def verify(db: Database, actor: Actor | None = None) -> VerifyResult:

@@ -4,13 +4,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam, literal_column
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, or_, select
 
-from mild_desk.db import Database
+from mild_desk.db import Database, fetch
 from mild_desk.errors import InvalidInput
 from mild_desk.models.enums import ACTIVE_STATUSES
-from mild_desk.models.tables import Appointment, AvailabilityTemplate, Closure
+from mild_desk.models.tables import Appointment, AvailabilityTemplate, Closure, Provider
 from mild_desk.models.types import ProviderId, RoomId, TemplateId
 from mild_desk.rules.conflicts import Busy, free_slots
 from mild_desk.rules.slots import ClosureSpec, Slot, TemplateSpec, generate_slots, validate_rrule
@@ -269,31 +270,12 @@ def grid(
     with_closures: bool = True,
 ) -> list[Slot]:
     """Every generated slot (free or not) in the range."""
-    stmt = select(AvailabilityTemplate).where(AvailabilityTemplate.active == True)  # noqa: E712
-    if provider_id is not None:
-        stmt = stmt.where(AvailabilityTemplate.provider_id == provider_id)
-    specs = [
-        TemplateSpec(
-            id=t.id or 0,
-            provider_id=t.provider_id,
-            room_id=t.room_id,
-            rrule=t.rrule,
-            start_time=t.start_time,
-            end_time=t.end_time,
-            dtstart=t.dtstart,
-            valid_from=t.valid_from,
-            valid_until=t.valid_until,
-        )
-        for t in session.exec(stmt).all()
-    ]
-    closure_specs = (
-        [
-            ClosureSpec(c.provider_id, c.start_date, c.end_date, c.reason)
-            for c in _closures(session, first, last)
-        ]
-        if with_closures
-        else []
-    )
+    if provider_id is None:
+        rows = fetch(session, _TEMPLATES)
+    else:
+        rows = fetch(session, _PROVIDER_TEMPLATES, {"provider_id": provider_id})
+    specs = [TemplateSpec(**row._mapping) for row in rows]
+    closure_specs = closure_specs_in(session, first, last) if with_closures else []
     return generate_slots(
         specs,
         closure_specs,
@@ -316,55 +298,78 @@ def active_busy(
 ) -> list[Busy]:
     """Active appointments touching [start, end), optionally only those sharing a provider, a
     room or a patient with a candidate."""
-    stmt = sa_select(
-        col(Appointment.id),
-        col(Appointment.provider_id),
-        col(Appointment.room_id),
-        col(Appointment.patient_id),
-        col(Appointment.start),
-        col(Appointment.end),
-        col(Appointment.block_end),
-    ).where(
-        col(Appointment.status).in_([s.value for s in ACTIVE_STATUSES]),
-        col(Appointment.start) < end.astimezone(UTC),
-        col(Appointment.block_end) > start.astimezone(UTC),
+    window = {
+        "start": start.astimezone(UTC),
+        "end": end.astimezone(UTC),
         # A lower bound on `start` lets the (provider|room|patient, start) indexes skip history:
         # nothing that overlaps `start` can have begun more than one longest block before it.
-        col(Appointment.start) > (start - MAX_BLOCK).astimezone(UTC),
-    )
-    shared = []
-    if provider_id is not None:
-        shared.append(Appointment.provider_id == provider_id)
-    if room_id is not None:
-        shared.append(Appointment.room_id == room_id)
-    if patient_id is not None:
-        shared.append(Appointment.patient_id == patient_id)
-    if shared:
-        stmt = stmt.where(or_(*shared))
+        "since": (start - MAX_BLOCK).astimezone(UTC),
+    }
+    shared = {"provider_id": provider_id, "room_id": room_id, "patient_id": patient_id}
+    if all(value is None for value in shared.values()):
+        rows = fetch(session, _ACTIVE_BUSY, window)
+    else:  # a None never equals a column, so it shares nothing
+        rows = fetch(session, _ACTIVE_BUSY_SHARING, window | shared)
     # Plain columns, not ORM rows: the finder reads thousands of these per search.
-    return [Busy(*row) for row in session.execute(stmt).all()]
+    return [Busy(*row) for row in rows]
 
 
 def provider_caps(session: Session, prof: ProfileRead) -> dict[int, int | None]:
-    from mild_desk.models.tables import Provider
-
-    return {
-        p.id or 0: p.daily_case_cap or prof.daily_case_cap
-        for p in session.exec(select(Provider)).all()
-    }
+    return {pid: cap or prof.daily_case_cap for pid, cap in fetch(session, _PROVIDER_CAPS)}
 
 
-def closures_on(session: Session, day: date, provider_id: int) -> list[Closure]:
+def closures_on(session: Session, day: date, provider_id: int) -> list[ClosureSpec]:
     return [
         c
-        for c in _closures(session, day, day)
+        for c in closure_specs_in(session, day, day)
         if c.provider_id is None or c.provider_id == provider_id
     ]
+
+
+def closure_specs_in(session: Session, first: date, last: date) -> list[ClosureSpec]:
+    rows = fetch(session, _CLOSURE_SPECS, {"first": first, "last": last})
+    return [ClosureSpec(**row._mapping) for row in rows]
 
 
 def _closures(session: Session, first: date, last: date) -> list[Closure]:
     stmt = select(Closure).where(Closure.start_date <= last, Closure.end_date >= first)
     return list(session.exec(stmt).all())
+
+
+# The hot reads, each built once (see db.fetch).
+_TEMPLATES = sa_select(
+    *(getattr(AvailabilityTemplate, name) for name in TemplateSpec.__slots__)
+).where(col(AvailabilityTemplate.active) == True)  # noqa: E712
+_PROVIDER_TEMPLATES = _TEMPLATES.where(
+    col(AvailabilityTemplate.provider_id) == bindparam("provider_id")
+)
+_CLOSURE_SPECS = sa_select(*(getattr(Closure, name) for name in ClosureSpec.__slots__)).where(
+    col(Closure.start_date) <= bindparam("last"), col(Closure.end_date) >= bindparam("first")
+)
+_PROVIDER_CAPS = sa_select(col(Provider.id), col(Provider.daily_case_cap))
+_ACTIVE_BUSY = sa_select(
+    col(Appointment.id),
+    col(Appointment.provider_id),
+    col(Appointment.room_id),
+    col(Appointment.patient_id),
+    col(Appointment.start),
+    col(Appointment.end),
+    col(Appointment.block_end),
+).where(
+    # The statuses written into the SQL (our own constants): an IN list of bound values would be
+    # re-rendered on every run.
+    col(Appointment.status).in_([literal_column(f"'{s.value}'") for s in ACTIVE_STATUSES]),
+    col(Appointment.start) < bindparam("end"),
+    col(Appointment.block_end) > bindparam("start"),
+    col(Appointment.start) > bindparam("since"),
+)
+_ACTIVE_BUSY_SHARING = _ACTIVE_BUSY.where(
+    or_(
+        col(Appointment.provider_id) == bindparam("provider_id"),
+        col(Appointment.room_id) == bindparam("room_id"),
+        col(Appointment.patient_id) == bindparam("patient_id"),
+    )
+)
 
 
 def _template_read(row: AvailabilityTemplate) -> TemplateRead:

@@ -2,12 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from mild_desk.db import Database, Transaction, upgrade
+from mild_desk.db import Database, Transaction, fetch, upgrade
 from mild_desk.errors import InvalidInput, NotFound
 from mild_desk.models.tables import ClinicSettings, ProcedureProfile, Provider, Room
 from mild_desk.models.types import ProviderId, RoomId
@@ -115,16 +116,16 @@ _CLINIC_KEY, _PROFILE_KEY = "mild_desk.clinic", "mild_desk.profile"
 
 
 def _clinic_read(session: Session) -> ClinicRead:
-    row = session.get(ClinicSettings, 1) or ClinicSettings()
-    return ClinicRead(
-        name=row.name,
-        phone=row.phone,
-        timezone=row.timezone,
-        idle_lock_minutes=row.idle_lock_minutes,
-        max_failed_logins=row.max_failed_logins,
-        lockout_minutes=row.lockout_minutes,
-        backup_keep_days=row.backup_keep_days,
-    )
+    row = fetch(session, _CLINIC_ROW).first()
+    if row is None:
+        return ClinicRead(**{name: getattr(ClinicSettings(), name) for name in _CLINIC_FIELDS})
+    return ClinicRead(**row._mapping)
+
+
+_CLINIC_FIELDS = ClinicRead.__slots__
+_CLINIC_ROW = sa.select(*(getattr(ClinicSettings, name) for name in _CLINIC_FIELDS)).where(
+    col(ClinicSettings.id) == 1
+)
 
 
 def set_clinic(
@@ -185,14 +186,17 @@ def profile_in(session: Session) -> ProfileRead:
     """The procedure profile, read once per unit of work."""
     cached = session.info.get(_PROFILE_KEY)
     if cached is None:
-        row = session.get(ProcedureProfile, 1)
+        row = fetch(session, _PROFILE_ROW).first()
         if row is None:
             raise InvalidInput("the database is not initialised: run `mild-desk init`", field="db")
-        cached = session.info[_PROFILE_KEY] = ProfileRead(
-            **{k: getattr(row, k) for k in _PROFILE_FIELDS}
-        )
+        cached = session.info[_PROFILE_KEY] = ProfileRead(**row._mapping)
     assert isinstance(cached, ProfileRead)
     return cached
+
+
+_PROFILE_ROW = sa.select(*(getattr(ProcedureProfile, name) for name in _PROFILE_FIELDS)).where(
+    col(ProcedureProfile.id) == 1
+)
 
 
 # Allowed ranges of the editable numbers: (minimum, maximum, integer?).
@@ -307,6 +311,18 @@ def get_room(session: Session, room_id: int) -> Room:
     if row is None or not row.active:
         raise NotFound(f"no room {room_id}", field="room")
     return row
+
+
+def require_active(session: Session, kind: Literal["provider", "room"], ident: int) -> None:
+    """NotFound unless provider or room `ident` exists and is active (no row loaded)."""
+    if fetch(session, _ACTIVE[kind], {"id": ident}).first() is None:
+        raise NotFound(f"no {kind} {ident}", field=kind)
+
+
+_ACTIVE = {
+    kind: sa.select(col(model.id)).where(col(model.id) == sa.bindparam("id"), col(model.active))
+    for kind, model in (("provider", Provider), ("room", Room))
+}
 
 
 def _provider_read(row: Provider) -> ProviderRead:

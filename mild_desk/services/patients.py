@@ -6,9 +6,9 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from mild_desk.db import Database
+from mild_desk.db import Database, fetch
 from mild_desk.errors import InvalidInput, NotFound
 from mild_desk.models.search import search_key
 from mild_desk.models.tables import Patient
@@ -211,6 +211,18 @@ def patient_by_mrn(session: Session, mrn: str) -> Patient:
     if row is None:
         raise NotFound(f"no patient with MRN {clean!r}", field="mrn")
     return row
+
+
+def patient_id_by_mrn(session: Session, mrn: str) -> int:
+    """The patient's id alone (the booking path needs no more), without loading the row."""
+    clean = (mrn or "").strip()
+    found = fetch(session, _ID_BY_MRN, {"mrn": clean}).scalar()
+    if found is None:
+        raise NotFound(f"no patient with MRN {clean!r}", field="mrn")
+    return int(found)
+
+
+_ID_BY_MRN = sa.select(col(Patient.id)).where(col(Patient.mrn) == sa.bindparam("mrn"))
 
 
 def clean_mrn_text(mrn: str) -> str:

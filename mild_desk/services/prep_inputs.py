@@ -6,8 +6,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from mild_desk.db import fetch
 from mild_desk.errors import Refused
 from mild_desk.models.enums import AppointmentStatus, Indication, RequirementKey
 from mild_desk.models.tables import (
@@ -53,30 +55,45 @@ def profile_values(session: Session) -> ProfileValues:
 
 
 def imaging_inputs(session: Session, patient_id: int) -> list[ImagingInput]:
-    rows = session.exec(select(ImagingStudy).where(ImagingStudy.patient_id == patient_id)).all()
-    return [ImagingInput(str(r.id), r.modality, r.study_date, r.lf_mm) for r in rows]
+    rows = fetch(session, _IMAGING, {"patient_id": patient_id})
+    return [ImagingInput(str(study_id), *rest) for study_id, *rest in rows]
 
 
 def med_inputs(session: Session, patient_id: int) -> list[MedInput]:
-    rows = session.exec(
-        select(MedicationEntry)
-        .where(MedicationEntry.patient_id == patient_id, MedicationEntry.active == True)  # noqa: E712
-        .order_by(col(MedicationEntry.id))
-    ).all()
+    rows = fetch(session, _ACTIVE_MEDS, {"patient_id": patient_id})
     return [
-        MedInput(
-            str(r.id),
-            r.drug_name,
-            Indication(r.indication) if r.indication else None,
-            r.last_dose_at,
-        )
-        for r in rows
+        MedInput(str(entry_id), drug, Indication(why) if why else None, last_dose_at)
+        for entry_id, drug, why, last_dose_at in rows
     ]
 
 
 def lab_inputs(session: Session, patient_id: int) -> list[LabInput]:
-    rows = session.exec(select(LabResult).where(LabResult.patient_id == patient_id)).all()
-    return [LabInput(r.test, r.value, r.taken_at) for r in rows]
+    return [LabInput(*row) for row in fetch(session, _LABS, {"patient_id": patient_id})]
+
+
+# Built once (see db.fetch): the booking check reads these for every booking.
+_IMAGING = sa.select(
+    col(ImagingStudy.id),
+    col(ImagingStudy.modality),
+    col(ImagingStudy.study_date),
+    col(ImagingStudy.lf_mm),
+).where(col(ImagingStudy.patient_id) == sa.bindparam("patient_id"))
+_ACTIVE_MEDS = (
+    sa.select(
+        col(MedicationEntry.id),
+        col(MedicationEntry.drug_name),
+        col(MedicationEntry.indication),
+        col(MedicationEntry.last_dose_at),
+    )
+    .where(
+        col(MedicationEntry.patient_id) == sa.bindparam("patient_id"),
+        col(MedicationEntry.active) == True,  # noqa: E712
+    )
+    .order_by(col(MedicationEntry.id))
+)
+_LABS = sa.select(col(LabResult.test), col(LabResult.value), col(LabResult.taken_at)).where(
+    col(LabResult.patient_id) == sa.bindparam("patient_id")
+)
 
 
 def clearances(session: Session, patient_id: int) -> frozenset[str]:

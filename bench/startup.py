@@ -11,6 +11,7 @@ Each prints `painted <unix time>` once its first screen has painted (the parent 
 spawn), then `vmhwm <kB>` (peak resident memory, Linux /proc; 0 elsewhere), and exits.
 The app start mirrors mild_desk/ui/app.py (the same import order) without the interactive login
 dialog (the password check of `users.login` is still made) and without the daily backup thread.
+It imports nothing from bench/ (bench.clinic_db would load services the start does not need).
 """
 
 import os
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+PASSWORD = "bench-password"  # every user's in bench/clinic_db.py (PASSWORD there)
 
 
 def peak_kb() -> int:
@@ -41,7 +43,6 @@ def app(path: str, day: str) -> int:
     from zoneinfo import ZoneInfo
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from bench.clinic_db import PASSWORD
     from mild_desk.db import Database
     from mild_desk.services import appointments, clinic, panel_view, prep, users, views  # noqa: F401
 

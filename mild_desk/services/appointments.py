@@ -1,6 +1,7 @@
 """Appointments: booking, rescheduling, state changes and the day list."""
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -108,11 +109,10 @@ def book(
             now=when,
             tz=tz,
         )
-        row.levels, row.laterality = lv, lat
-        row.created_by = row.updated_by = actor.user_id
+        row.update(levels=lv, laterality=lat, created_by=actor.user_id, updated_by=actor.user_id)
         _insert(session, row, tz)
         audit.record(
-            tx, actor, "appointment.book", "appointment", row.id, after=_snapshot(row), now=when
+            tx, actor, "appointment.book", "appointment", row["id"], after=_snapshot(row), now=when
         )
         read = _read(session, row)
         tx.commit()
@@ -162,14 +162,14 @@ def reschedule(
             tz=tz,
             prefer_provider=old.provider_id,
         )
-        new.levels, new.laterality, new.replaces_id = old.levels, old.laterality, old.id
-        new.created_by = new.updated_by = actor.user_id
+        new.update(levels=old.levels, laterality=old.laterality, replaces_id=old.id)
+        new.update(created_by=actor.user_id, updated_by=actor.user_id)
         _insert(session, new, tz)
         driver = session.exec(select(Driver).where(Driver.appointment_id == old.id)).first()
         if driver is not None:
             session.add(
                 Driver(
-                    appointment_id=new.id or 0,
+                    appointment_id=new["id"],
                     name=driver.name,
                     phone=driver.phone,
                     relationship=driver.relationship,
@@ -177,7 +177,7 @@ def reschedule(
                     updated_by=actor.user_id,
                 )
             )
-        old.cancel_reason = f"rescheduled to appointment {new.id}"
+        old.cancel_reason = f"rescheduled to appointment {new['id']}"
         session.add(old)
         audit.record(
             tx,
@@ -190,7 +190,7 @@ def reschedule(
             now=when,
         )
         audit.record(
-            tx, actor, "appointment.book", "appointment", new.id, after=_snapshot(new), now=when
+            tx, actor, "appointment.book", "appointment", new["id"], after=_snapshot(new), now=when
         )
         read = _read(session, new)
         tx.commit()
@@ -341,8 +341,10 @@ def _place(
     now: datetime,
     tz: ZoneInfo,
     prefer_provider: int | None = None,
-) -> Appointment:
-    """Choose the slot at `start` and check every scheduling rule; returns an unsaved row."""
+) -> dict[str, Any]:
+    """Choose the slot at `start` and check every scheduling rule; returns the new row's values,
+    to be inserted by `_insert` (a plain dict: building an ORM object costs more than the
+    insert)."""
     session = tx.session
     if provider_id is not None:
         require_active(session, "provider", provider_id)
@@ -374,17 +376,18 @@ def _place(
         except Refused as exc:
             refusal = refusal or exc
             continue
-        return Appointment(
-            patient_id=patient_id,
-            provider_id=slot.provider_id,
-            room_id=slot.room_id,
-            start=slot.start,
-            end=slot.end,
-            block_end=slot.end + timedelta(minutes=prof.turnover_minutes),
-            status=status,
-            created_at=now,
-            updated_at=now,
-        )
+        return {
+            **_NEW_ROW,
+            "patient_id": patient_id,
+            "provider_id": slot.provider_id,
+            "room_id": slot.room_id,
+            "start": slot.start,
+            "end": slot.end,
+            "block_end": slot.end + timedelta(minutes=prof.turnover_minutes),
+            "status": status,
+            "created_at": now,
+            "updated_at": now,
+        }
     assert refusal is not None
     raise refusal
 
@@ -439,7 +442,14 @@ def _check_slot(
 
 # Built once (see db.fetch). A placed row is inserted as it is, not added to the session: it is
 # only read afterwards (audit snapshot, read model).
-_INSERTED = tuple(c.name for c in sa.inspect(Appointment).columns if c.name != "id")
+_COLUMNS = tuple(c.name for c in sa.inspect(Appointment).columns)
+_INSERTED = tuple(name for name in _COLUMNS if name != "id")
+# A new row's values before `_place` and the caller fill in the rest: the columns' defaults.
+_NEW_ROW = {
+    c.name: getattr(c.default, "arg", None)
+    for c in sa.inspect(Appointment).columns
+    if c.default is not None or c.nullable
+}
 _INSERT = sa.insert(Appointment).returning(col(Appointment.id))
 
 
@@ -451,17 +461,17 @@ _NO_OVERLAP = {
 }
 
 
-def _insert(session: Session, row: Appointment, tz: ZoneInfo) -> None:
+def _insert(session: Session, row: dict[str, Any], tz: ZoneInfo) -> None:
     """Insert a placed appointment. On PostgreSQL the database's no-overlap constraints back up
     `_check_slot` (a client that skipped it still cannot double-book); their violation becomes the
     same SlotTaken refusal."""
-    values = {name: getattr(row, name) for name in _INSERTED}
+    values = {name: row[name] for name in _INSERTED}
     if session.get_bind().dialect.name == "sqlite":
-        row.id = fetch(session, _INSERT, values).scalar_one()
+        row["id"] = fetch(session, _INSERT, values).scalar_one()
         return
     try:
         with session.begin_nested():  # a savepoint, so the refusal can still name the other one
-            row.id = fetch(session, _INSERT, values).scalar_one()
+            row["id"] = fetch(session, _INSERT, values).scalar_one()
     except IntegrityError as exc:
         diag = getattr(exc.orig, "diag", None)
         kind = _NO_OVERLAP.get(str(getattr(diag, "constraint_name", None)))
@@ -471,10 +481,10 @@ def _insert(session: Session, row: Appointment, tz: ZoneInfo) -> None:
             other = session.exec(
                 select(Appointment)
                 .where(
-                    Appointment.patient_id == row.patient_id,
+                    Appointment.patient_id == row["patient_id"],
                     col(Appointment.status).in_([s.value for s in ACTIVE_STATUSES]),
-                    col(Appointment.start) < row.end,
-                    col(Appointment.end) > row.start,
+                    col(Appointment.start) < row["end"],
+                    col(Appointment.end) > row["start"],
                 )
                 .order_by(col(Appointment.start))
             ).first()
@@ -485,7 +495,7 @@ def _insert(session: Session, row: Appointment, tz: ZoneInfo) -> None:
                     field="start",
                 ) from None
         raise SlotTaken(
-            f"slot taken: the {kind.value} is already booked at {local_text(row.start, tz)}",
+            f"slot taken: the {kind.value} is already booked at {local_text(row['start'], tz)}",
             field="start",
         ) from None
 
@@ -589,8 +599,13 @@ def _touch(row: Appointment, actor: Actor, when: datetime) -> None:
     row.updated_by = actor.user_id
 
 
-def _snapshot(row: Appointment) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in _AUDITED}
+def _snapshot(row: Appointment | Mapping[str, Any]) -> dict[str, Any]:
+    values = row if isinstance(row, Mapping) else _values(row)
+    return {name: values[name] for name in _AUDITED}
+
+
+def _values(row: Appointment) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in _COLUMNS}
 
 
 def _opt_id(field: str, value: int | str | None) -> int | None:
@@ -599,31 +614,33 @@ def _opt_id(field: str, value: int | str | None) -> int | None:
     return parse_int(field, value, minimum=1, maximum=2**31)
 
 
-def _read(session: Session, row: Appointment) -> AppointmentRead:
+def _read(session: Session, row: Appointment | Mapping[str, Any]) -> AppointmentRead:
+    """The read model of a stored row, or of the values `_insert` has just stored."""
+    v = row if isinstance(row, Mapping) else _values(row)
     mrn, last_name, first_name, provider_name, room_name = fetch(
         session,
         _READ_NAMES,
-        {"patient_id": row.patient_id, "provider_id": row.provider_id, "room_id": row.room_id},
+        {"patient_id": v["patient_id"], "provider_id": v["provider_id"], "room_id": v["room_id"]},
     ).one()
     return AppointmentRead(
-        id=AppointmentId(row.id or 0),
-        status=AppointmentStatus(row.status),
-        start=row.start,
-        end=row.end,
-        provider_id=ProviderId(row.provider_id),
+        id=AppointmentId(v["id"]),
+        status=AppointmentStatus(v["status"]),
+        start=v["start"],
+        end=v["end"],
+        provider_id=ProviderId(v["provider_id"]),
         provider_name=provider_name,
-        room_id=RoomId(row.room_id),
+        room_id=RoomId(v["room_id"]),
         room_name=room_name,
-        patient_id=PatientId(row.patient_id),
+        patient_id=PatientId(v["patient_id"]),
         patient_mrn=mrn,
         patient_name=f"{last_name}, {first_name}",
-        levels=row.levels,
-        laterality=row.laterality,
-        replaces_id=AppointmentId(row.replaces_id) if row.replaces_id else None,
-        cancelled_by=row.cancelled_by,
-        cancel_reason=row.cancel_reason,
-        version=row.version,
-        updated_at=row.updated_at,
+        levels=v["levels"],
+        laterality=v["laterality"],
+        replaces_id=AppointmentId(v["replaces_id"]) if v["replaces_id"] else None,
+        cancelled_by=v["cancelled_by"],
+        cancel_reason=v["cancel_reason"],
+        version=v["version"],
+        updated_at=v["updated_at"],
     )
 
 

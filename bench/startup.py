@@ -43,9 +43,14 @@ def app(path: str, day: str) -> int:
     from zoneinfo import ZoneInfo
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from mild_desk.ui import gc_pause
+
+    gc_pause.begin_start()
+    from mild_desk import resources
     from mild_desk.db import Database
     from mild_desk.services import appointments, clinic, panel_view, prep, users, views  # noqa: F401
 
+    resources.check()
     db = Database.open(f"sqlite:///{path}")
     clinic.initialise(db)
     from PySide6.QtCore import QTimer  # noqa: TID251 (a benchmark of the UI)
@@ -59,6 +64,7 @@ def app(path: str, day: str) -> int:
     opened = datetime.fromisoformat(f"{day}T08:00").replace(tzinfo=tz).astimezone(UTC)
     window = MainWindow(db, actor, clock=lambda: opened)
     window.show()
+    gc_pause.end_start(freeze=True)
 
     def painted() -> None:
         qapp.processEvents()

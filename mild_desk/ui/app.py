@@ -2,6 +2,16 @@
 
 
 def run(db_arg: str | None) -> int:
+    from mild_desk.ui import gc_pause
+
+    gc_pause.begin_start()  # no garbage collection until the window is up (gc_pause says why)
+    try:
+        return _run(db_arg)
+    finally:
+        gc_pause.end_start(freeze=False)  # a start that stopped early (start() ends it otherwise)
+
+
+def _run(db_arg: str | None) -> int:
     import sys
 
     # The layers below the UI load before PySide6: every module imported after it passes through

@@ -25,6 +25,7 @@ from mild_desk.db import Database
 from mild_desk.services import clinic
 from mild_desk.services.base import Actor, utcnow
 from mild_desk.services.panel_view import PanelRead
+from mild_desk.ui import gc_pause
 from mild_desk.ui.admin import AdminPage
 from mild_desk.ui.appointment_actions import AppointmentActions
 from mild_desk.ui.board import BoardWidget
@@ -435,4 +436,5 @@ def start(app: QApplication, db: Database) -> int:
         return 0
     window = MainWindow(db, login.actor)
     window.show()
+    gc_pause.end_start(freeze=True)  # what the start built lives as long as the window
     return int(app.exec())

@@ -1,38 +1,17 @@
 """Background work: a function runs on a pool thread; its result comes back on the GUI thread.
 
-While any task runs, Python's cyclic garbage collector is paused. Otherwise a collection
-triggered by the worker's allocations could destroy a Qt object that became garbage in the GUI
-thread from the worker thread ("QBasicTimer::stop: Failed. Possibly trying to stop from a
-different thread", then a crash). Reference counting still frees everything else at once."""
+While any task runs, Python's cyclic garbage collector is paused (gc_pause.py says why)."""
 
-import gc
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from mild_desk.ui.gc_pause import pause_gc as pause_gc
+from mild_desk.ui.gc_pause import resume_gc as resume_gc
+
 log = logging.getLogger(__name__)
-
-
-_paused = 0
-_was_enabled = True
-
-
-def pause_gc() -> None:
-    """Pause the cyclic collector while a thread works (nested calls count; see above)."""
-    global _paused, _was_enabled
-    if _paused == 0:
-        _was_enabled = gc.isenabled()
-        gc.disable()
-    _paused += 1
-
-
-def resume_gc() -> None:
-    global _paused
-    _paused -= 1
-    if _paused == 0 and _was_enabled:
-        gc.enable()
 
 
 class _Relay(QObject):

@@ -1,5 +1,6 @@
 """The main window: schedule board, worklist and admin pages, the appointment panel, menus and
-toolbar with shortcuts, the status bar, and the idle lock."""
+toolbar with shortcuts, the status bar, and the idle lock. The worklist and admin pages are built
+when first opened (the start shows the board)."""
 
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -26,7 +27,6 @@ from mild_desk.services import clinic
 from mild_desk.services.base import Actor, utcnow
 from mild_desk.services.panel_view import PanelRead
 from mild_desk.ui import gc_pause
-from mild_desk.ui.admin import AdminPage
 from mild_desk.ui.appointment_actions import AppointmentActions
 from mild_desk.ui.board import BoardWidget
 from mild_desk.ui.changes import ChangeNotice
@@ -36,12 +36,13 @@ from mild_desk.ui.idle import IdleTimer
 from mild_desk.ui.lock_screen import LockScreen
 from mild_desk.ui.login_dialog import LoginDialog
 from mild_desk.ui.patient_panel import AppointmentPanel
-from mild_desk.ui.widgets import ElidedLabel, fit_to_screen, scrolling
-from mild_desk.ui.worklist import WorklistPage
+from mild_desk.ui.widgets import ElidedLabel, LazyTab, fit_to_screen, scrolling
 
-if TYPE_CHECKING:  # the import dialog loads when first opened, not at start
+if TYPE_CHECKING:  # these load when first opened, not at start
     from mild_desk.services.interop.patient_csv import ImportReport
+    from mild_desk.ui.admin import AdminPage
     from mild_desk.ui.import_dialog import ImportDialog
+    from mild_desk.ui.worklist import WorklistPage
 
 __all__ = ["LoginDialog", "MainWindow", "start"]
 
@@ -67,8 +68,6 @@ class MainWindow(QMainWindow):
         self.ctx = AppContext(db, actor, ChangeNotice(db, self, live=live), clock=clock)
         self.setWindowTitle(f"mild-desk — {settings.name}")
         self.board = BoardWidget(self.ctx, self)
-        self.worklist = WorklistPage(self.ctx, self)
-        self.admin = AdminPage(self.ctx, self)
         self.panel = AppointmentPanel(self.ctx, self)
         self.appointment_actions = AppointmentActions(self.ctx, self)
         self.lock_screen = LockScreen(db, self)
@@ -92,6 +91,16 @@ class MainWindow(QMainWindow):
     @property
     def actor(self) -> Actor:
         return self.ctx.actor
+
+    @property
+    def worklist(self) -> "WorklistPage":
+        """The worklist page, built now if it has not been opened yet."""
+        return self._worklist_tab.page()
+
+    @property
+    def admin(self) -> "AdminPage":
+        """The admin pages, built now if they have not been opened yet."""
+        return self._admin_tab.page()
 
     @property
     def is_locked(self) -> bool:
@@ -163,8 +172,8 @@ class MainWindow(QMainWindow):
         self.pages.setAccessibleName("Pages")
         self.pages.setDocumentMode(True)
         self.pages.addTab(self.board, "Schedule &board")
-        self.pages.addTab(self.worklist, "&Worklist")
-        self.pages.addTab(self.admin, "&Admin")
+        self._worklist_tab = LazyTab(self.pages, "&Worklist", self._make_worklist)
+        self._admin_tab = LazyTab(self.pages, "&Admin", self._make_admin)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.pages)
         self.stack.addWidget(self.lock_screen)
@@ -180,6 +189,20 @@ class MainWindow(QMainWindow):
         )
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self._dock_sized = False
+
+    def _make_worklist(self) -> "WorklistPage":
+        from mild_desk.ui.worklist import WorklistPage
+
+        page = WorklistPage(self.ctx, self)
+        page.runner.busy_changed.connect(self._on_runner_busy_changed)
+        page.appointment_opened.connect(self._on_worklist_appointment_opened)
+        page.apply_role()
+        return page
+
+    def _make_admin(self) -> "AdminPage":
+        from mild_desk.ui.admin import AdminPage
+
+        return AdminPage(self.ctx, self)
 
     def _action(self, text: str, keys: str | QKeySequence.StandardKey, tip: str) -> QAction:
         act = QAction(text, self)
@@ -278,8 +301,7 @@ class MainWindow(QMainWindow):
         self.board.booking_requested.connect(self._on_board_booking_requested)
         self.board.loaded.connect(self._on_board_loaded)
         self.board.runner.busy_changed.connect(self._on_runner_busy_changed)
-        self.worklist.runner.busy_changed.connect(self._on_runner_busy_changed)
-        self.worklist.appointment_opened.connect(self._on_worklist_appointment_opened)
+        self.pages.currentChanged.connect(self._on_pages_current_changed)
         self.panel.loaded.connect(self._on_panel_loaded)
         self.appointment_actions.reported.connect(self._on_appointment_actions_reported)
         self.appointment_actions.appointment_changed.connect(
@@ -293,7 +315,7 @@ class MainWindow(QMainWindow):
         """Show only what the signed-in role may do (every service checks again)."""
         actor = self.ctx.actor
         admin = self.ctx.can("user.manage")
-        self.pages.setTabVisible(self.pages.indexOf(self.admin), admin)
+        self.pages.setTabVisible(self.pages.indexOf(self._admin_tab.tab), admin)
         self.admin_page_action.setVisible(admin)
         self.import_action.setVisible(self.ctx.can("patient.edit"))
         self.appointment_actions.apply_role()
@@ -310,7 +332,8 @@ class MainWindow(QMainWindow):
         self.identity.setText(
             f"{actor.full_name or actor.username} · {actor.role.value} · {self.db.url}"
         )
-        self.worklist.apply_role()
+        if (worklist := self._worklist_tab.built) is not None:
+            worklist.apply_role()
 
     # --- slots ----------------------------------------------------------------------
 
@@ -349,6 +372,10 @@ class MainWindow(QMainWindow):
 
     def _on_lock_screen_unlocked(self, actor: Actor) -> None:
         self.unlock(actor)
+
+    def _on_pages_current_changed(self, index: int) -> None:
+        self._worklist_tab.open_if_current()
+        self._admin_tab.open_if_current()
 
     def _on_board_page_action_triggered(self) -> None:
         self.show_page(self.board)
@@ -398,7 +425,8 @@ class MainWindow(QMainWindow):
         self.open_appointment(appointment_id, focus=False)
 
     def _on_runner_busy_changed(self, busy: bool) -> None:
-        running = self.board.runner.busy or self.worklist.runner.busy
+        worklist = self._worklist_tab.built
+        running = self.board.runner.busy or (worklist is not None and worklist.runner.busy)
         self.busy.setVisible(running)
 
     def _on_shortcuts_action_triggered(self) -> None:
@@ -425,7 +453,8 @@ class MainWindow(QMainWindow):
         self.idle.stop()
         self.ctx.changes.stop()
         self.board.shutdown()
-        self.worklist.shutdown()
+        if (worklist := self._worklist_tab.built) is not None:
+            worklist.shutdown()
         super().closeEvent(event)
 
 

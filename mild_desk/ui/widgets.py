@@ -1,9 +1,11 @@
 """Small-screen helpers: a layout that wraps onto more lines when narrow (Qt's flow layout
 example), a scroll area for pages taller than a 200 % scaled laptop screen, and a label that
-elides instead of clipping; and the date boxes of every form."""
+elides instead of clipping; the date boxes of every form; and a tab page built when first
+needed."""
 
+from collections.abc import Callable
 from datetime import date
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from PySide6.QtCore import QDate, QMargins, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
     QLayoutItem,
     QScrollArea,
     QSizePolicy,
+    QTabWidget,
     QWidget,
 )
 
@@ -22,6 +25,7 @@ from mild_desk.services.base import FIRST_YEAR, LAST_YEAR
 
 DATE_FORMAT = "ddd d MMM yyyy"
 _Edit = TypeVar("_Edit", bound=QDateTimeEdit)
+_Page = TypeVar("_Page", bound=QWidget)
 
 
 def calendar_edit(
@@ -153,3 +157,53 @@ def fit_to_screen(widget: QWidget, width: int, height: int) -> None:
         width = min(width, int(free.width() * 0.9))
         height = min(height, int(free.height() * 0.9))
     widget.resize(width, height)
+
+
+class LazyTab(Generic[_Page]):
+    """A tab whose page is built when first needed: when the tab is opened (`tabs` emits
+    currentChanged; call `open_if_current`) or when code asks for `page()`. Until then an empty
+    placeholder holds the tab's place, label and visibility. Saves a page's modules and widgets
+    at start (the admin pages are ~50 ms)."""
+
+    def __init__(self, tabs: QTabWidget, label: str, make: Callable[[], _Page]) -> None:
+        self._tabs = tabs
+        self._make = make
+        self._page: _Page | None = None
+        self._placeholder: QWidget | None = QWidget(tabs)
+        tabs.addTab(self._placeholder, label)
+
+    @property
+    def built(self) -> _Page | None:
+        return self._page
+
+    @property
+    def tab(self) -> QWidget:
+        """What holds the tab now (for indexOf)."""
+        return self._page if self._page is not None else self._tab_placeholder()
+
+    def page(self) -> _Page:
+        if self._page is None:
+            placeholder = self._tab_placeholder()
+            self._page = self._make()  # first: a currentChanged below must not build it again
+            tabs = self._tabs
+            index = tabs.indexOf(placeholder)
+            current = tabs.currentIndex() == index
+            visible = tabs.isTabVisible(index)
+            # In front of the placeholder, then the placeholder goes: no other page is shown
+            # meanwhile (taking the current tab away first would show its neighbour).
+            tabs.insertTab(index, self._page, tabs.tabText(index))
+            tabs.setTabVisible(index, visible)
+            if current:
+                tabs.setCurrentIndex(index)
+            tabs.removeTab(index + 1)
+            placeholder.deleteLater()
+            self._placeholder = None
+        return self._page
+
+    def open_if_current(self) -> None:
+        if self._page is None and self._tabs.currentWidget() is self._placeholder:
+            self.page()
+
+    def _tab_placeholder(self) -> QWidget:
+        assert self._placeholder is not None
+        return self._placeholder

@@ -273,6 +273,8 @@ def test_every_control_in_the_main_window_has_a_name(
 def test_the_walk_finds_the_controls_it_should(qtbot: QtBot, demo_clinic: Demo) -> None:
     """The rule sees the controls that matter and leaves Qt's inner parts out."""
     window = _window(qtbot, demo_clinic, "nurse")
+    window.show_page(window.worklist)  # built when first opened
+    window.show_page(window.board)
     found = list(controls(window))
     panel = window.panel
     for widget in (

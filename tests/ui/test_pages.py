@@ -101,6 +101,38 @@ def test_admin_adds_a_user_and_a_closure(qtbot: QtBot, demo_clinic: Demo) -> Non
     assert model.index(4, 0).data(CELL_ROLE) == Cell.CLOSED
 
 
+def test_the_worklist_and_admin_pages_are_built_when_first_opened(
+    qtbot: QtBot, demo_clinic: Demo
+) -> None:
+    from mild_desk.ui.admin import AdminPage
+    from mild_desk.ui.worklist import WorklistPage
+
+    window = _window(qtbot, demo_clinic, "admin")
+    pages = window.pages
+    labels = [pages.tabText(i) for i in range(pages.count())]
+    assert labels == ["Schedule &board", "&Worklist", "&Admin"]
+    assert not any(isinstance(pages.widget(i), WorklistPage | AdminPage) for i in range(3))
+    pages.setCurrentIndex(2)  # a click on the tab
+    assert isinstance(pages.currentWidget(), AdminPage)
+    assert pages.currentWidget() is window.admin
+    assert [pages.tabText(i) for i in range(pages.count())] == labels
+    assert window.admin.user_model.rowCount() == 4  # loaded when shown
+    with qtbot.waitSignal(window.worklist.loaded, timeout=10_000):
+        qtbot.keyClick(window, Qt.Key.Key_2, CTRL)
+    assert pages.currentIndex() == 1
+    assert pages.currentWidget() is window.worklist
+    assert [pages.tabText(i) for i in range(pages.count())] == labels
+
+
+def test_a_role_without_admin_never_sees_the_admin_tab(qtbot: QtBot, demo_clinic: Demo) -> None:
+    window = _window(qtbot, demo_clinic, "nurse")
+    pages = window.pages
+    assert not pages.isTabVisible(2)
+    window.show_page(window.admin)  # built on asking, still not shown
+    assert not pages.isTabVisible(pages.indexOf(window.admin))
+    assert pages.currentWidget() is window.board
+
+
 def test_admin_sets_the_account_lockout(qtbot: QtBot, demo_clinic: Demo) -> None:
     window = _window(qtbot, demo_clinic, "admin")
     window.show_page(window.admin)

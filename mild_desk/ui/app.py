@@ -14,12 +14,14 @@ def run(db_arg: str | None) -> int:
 def _run(db_arg: str | None) -> int:
     import sys
 
-    # The layers below the UI load before PySide6: every module imported after it passes through
-    # PySide6's import hook, which reads the module's source (tens of milliseconds at start).
+    # The services the first screens use (sign-in, the board, the print actions' kinds) load
+    # before PySide6: every module imported after it passes through PySide6's import hook, which
+    # reads the module's source. The appointment panel's (panel_view) and the dialogs' load when
+    # first used.
     from mild_desk import resources
     from mild_desk.db import Database, resolve_url
     from mild_desk.errors import DomainError
-    from mild_desk.services import appointments, backup, clinic, panel_view, prep, views  # noqa: F401
+    from mild_desk.services import backup, clinic, documents, users, views  # noqa: F401
 
     try:
         resources.check()

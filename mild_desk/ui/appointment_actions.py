@@ -2,7 +2,7 @@
 call, shown only to roles that may do it, enabled only where the status allows it."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -10,16 +10,14 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from mild_desk.errors import DomainError, StaleEdit
 from mild_desk.models.enums import AppointmentStatus
-from mild_desk.services import appointments, prep
 from mild_desk.services.documents import DocumentKind
-from mild_desk.services.panel_view import PanelRead
 from mild_desk.ui import print_actions
-from mild_desk.ui.booking_dialog import BookingDialog
 from mild_desk.ui.context import AppContext
 from mild_desk.ui.errors import error_text
-from mild_desk.ui.fact_dialogs import CancelDialog, DriverDialog, FactDialog, OverrideDialog
-from mild_desk.ui.reschedule_dialog import RescheduleDialog
 from mild_desk.ui.text import moment_text
+
+if TYPE_CHECKING:  # the dialogs and the booking path load when first used, not at start
+    from mild_desk.services.panel_view import PanelRead
 
 _S = AppointmentStatus
 ACTIVE = frozenset({_S.PENDING, _S.BOOKED, _S.ARRIVED})
@@ -93,7 +91,7 @@ class AppointmentActions(QObject):
     def prints(self) -> list[QAction]:
         return [self.print_prep, self.print_checklist, self.print_discharge, self.print_day]
 
-    def set_panel(self, read: PanelRead | None) -> None:
+    def set_panel(self, read: "PanelRead | None") -> None:
         self.read = read
         self.update_enabled()
 
@@ -123,6 +121,8 @@ class AppointmentActions(QObject):
             act.setToolTip(reason or act.statusTip())
 
     def book(self, preferred: tuple[datetime, int | None, int | None] | None = None) -> None:
+        from mild_desk.ui.booking_dialog import BookingDialog
+
         dialog = BookingDialog(self.ctx, self.window, preferred=preferred)
         dialog.accepted.connect(self._on_booking_dialog_accepted)
         self._open(dialog)
@@ -147,6 +147,9 @@ class AppointmentActions(QObject):
     # --- helpers --------------------------------------------------------------------
 
     def _open(self, dialog: QDialog) -> None:
+        from mild_desk.ui.fact_dialogs import FactDialog
+        from mild_desk.ui.reschedule_dialog import RescheduleDialog
+
         self.dialog = dialog
         dialog.finished.connect(self._on_dialog_finished)
         if isinstance(dialog, FactDialog | RescheduleDialog):
@@ -197,6 +200,8 @@ class AppointmentActions(QObject):
         self.book()
 
     def _on_booking_dialog_accepted(self) -> None:
+        from mild_desk.ui.booking_dialog import BookingDialog
+
         dialog = self.dialog
         assert isinstance(dialog, BookingDialog)
         assert dialog.booked is not None
@@ -208,18 +213,28 @@ class AppointmentActions(QObject):
         )
 
     def _on_confirm(self) -> None:
+        from mild_desk.services import appointments
+
         self._call("Booking confirmed", appointments.confirm)
 
     def _on_check_in(self) -> None:
+        from mild_desk.services import appointments
+
         self._call("Checked in", appointments.check_in)
 
     def _on_no_show(self) -> None:
+        from mild_desk.services import appointments
+
         self._call("Marked no-show", appointments.no_show)
 
     def _on_complete(self) -> None:
+        from mild_desk.services import prep
+
         self._call("Procedure completed", prep.complete)
 
     def _on_reschedule(self) -> None:
+        from mild_desk.ui.reschedule_dialog import RescheduleDialog
+
         if self.read is None:
             return
         dialog = RescheduleDialog(self.ctx, self.read.appointment, self.window)
@@ -227,6 +242,8 @@ class AppointmentActions(QObject):
         self._open(dialog)
 
     def _on_reschedule_dialog_accepted(self) -> None:
+        from mild_desk.ui.reschedule_dialog import RescheduleDialog
+
         dialog = self.dialog
         assert isinstance(dialog, RescheduleDialog)
         assert dialog.moved is not None
@@ -237,6 +254,8 @@ class AppointmentActions(QObject):
         )
 
     def _on_cancel(self) -> None:
+        from mild_desk.ui.fact_dialogs import CancelDialog
+
         if self.read is None:
             return
         appt = self.read.appointment
@@ -245,6 +264,8 @@ class AppointmentActions(QObject):
         self._open(dialog)
 
     def _on_set_driver(self) -> None:
+        from mild_desk.ui.fact_dialogs import DriverDialog
+
         if self.read is None:
             return
         d = self.read.driver
@@ -254,6 +275,8 @@ class AppointmentActions(QObject):
         self._open(dialog)
 
     def _on_override(self) -> None:
+        from mild_desk.ui.fact_dialogs import OverrideDialog
+
         if self.read is None:
             return
         dialog = OverrideDialog(
@@ -263,6 +286,8 @@ class AppointmentActions(QObject):
         self._open(dialog)
 
     def _on_fact_dialog_accepted(self) -> None:
+        from mild_desk.ui.fact_dialogs import FactDialog
+
         dialog = self.dialog
         if self.read is not None and isinstance(dialog, FactDialog):
             appt = self.read.appointment

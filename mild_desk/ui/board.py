@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from mild_desk.errors import DomainError, StaleEdit
-from mild_desk.services import appointments, views
+from mild_desk.services import views
 from mild_desk.services.base import FIRST_YEAR, LAST_YEAR
 from mild_desk.services.views import BlockState, BoardAppointment, BoardRead
 from mild_desk.ui.board_model import APPOINTMENT_ROLE, BoardModel
@@ -335,6 +335,8 @@ class BoardWidget(QWidget):
             if same_lane and moving.start == start:
                 return
         where = {"provider_id" if self._lanes is Lanes.PROVIDERS else "room_id": lane}
+        from mild_desk.services import appointments  # the booking path loads when first used
+
         try:
             new = appointments.reschedule(
                 self.ctx.db,

@@ -1,7 +1,7 @@
 """The day-of checklist as a two-level tree: phases, then their items with state, who and when."""
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -9,9 +9,11 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from mild_desk.models.enums import ChecklistState
 from mild_desk.rules.checklist import DONE_STATES, PHASES
-from mild_desk.services.prep import ChecklistLine
 from mild_desk.ui.table_model import RECORD_ROLE
 from mild_desk.ui.text import moment_text
+
+if TYPE_CHECKING:  # the prep service loads with the first appointment shown, not at start
+    from mild_desk.services.prep import ChecklistLine
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -46,14 +48,14 @@ class ChecklistModel(QAbstractItemModel):
 
     # --- helpers --------------------------------------------------------------------
 
-    def set_lines(self, lines: Sequence[ChecklistLine]) -> None:
+    def set_lines(self, lines: "Sequence[ChecklistLine]") -> None:
         self.beginResetModel()
         phases = [p for p in PHASES if any(line.phase == p for line in lines)]
         self._phases = tuple(phases)
         self._items = tuple(tuple(line for line in lines if line.phase == p) for p in phases)
         self.endResetModel()
 
-    def line(self, index: Index) -> ChecklistLine | None:
+    def line(self, index: Index) -> "ChecklistLine | None":
         if not index.isValid() or index.internalId() == _TOP:
             return None
         return self._items[index.internalId() - 1][index.row()]
@@ -65,7 +67,7 @@ class ChecklistModel(QAbstractItemModel):
                     return self.index(row, 0, self.index(p, 0))
         return QModelIndex()
 
-    def lines(self) -> list[ChecklistLine]:
+    def lines(self) -> "list[ChecklistLine]":
         return [line for items in self._items for line in items]
 
     def _phase_text(self, p: int) -> str:
@@ -73,7 +75,7 @@ class ChecklistModel(QAbstractItemModel):
         done = sum(1 for line in items if line.state in DONE_STATES)
         return f"{PHASE_NAMES.get(self._phases[p], self._phases[p])} ({done} of {len(items)} done)"
 
-    def _cell(self, line: ChecklistLine, column: int, *, keep_time: bool = False) -> str:
+    def _cell(self, line: "ChecklistLine", column: int, *, keep_time: bool = False) -> str:
         """A cell's text; with `keep_time` the time never wraps across two lines (no-break
         spaces), so a narrow "who, when" column reads "name," then "Tue 3 Nov 07:20"."""
         if column == ITEM:
@@ -87,7 +89,7 @@ class ChecklistModel(QAbstractItemModel):
             return f"{line.by}, {when}" if line.by else ""
         return line.note
 
-    def _tooltip(self, line: ChecklistLine) -> str:
+    def _tooltip(self, line: "ChecklistLine") -> str:
         """The whole text of every cell of the row (a narrow cell ends in "…")."""
         who = ", ".join(line.roles)
         required = "yes" if line.required else "no"

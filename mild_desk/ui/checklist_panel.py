@@ -2,7 +2,7 @@
 "Ready for procedure" banner only when the appointment is ready."""
 
 from datetime import datetime
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import (
     QDate,
@@ -41,13 +41,14 @@ from PySide6.QtWidgets import (
 from mild_desk.errors import DomainError
 from mild_desk.models.enums import ChecklistState
 from mild_desk.rules.checklist import KEY_NPO
-from mild_desk.services import prep
-from mild_desk.services.prep import ChecklistLine, Fasting, PrepReport
 from mild_desk.ui.checklist_model import ITEM, NOTE, STATE, WHO, ChecklistModel
 from mild_desk.ui.context import AppContext
 from mild_desk.ui.errors import ErrorLabel
 from mild_desk.ui.theme import NOT_READY_BANNER, READY_BANNER
 from mild_desk.ui.widgets import calendar_edit, flow_widget
+
+if TYPE_CHECKING:  # the prep service loads with the first appointment shown, not at start
+    from mild_desk.services.prep import ChecklistLine, Fasting, PrepReport
 
 
 class _WrappingDelegate(QStyledItemDelegate):
@@ -170,7 +171,7 @@ class ChecklistPanel(QWidget):
     # --- public -----------------------------------------------------------------------
 
     def set_checklist(
-        self, appointment_id: int, lines: tuple[ChecklistLine, ...], report: PrepReport
+        self, appointment_id: int, lines: "tuple[ChecklistLine, ...]", report: "PrepReport"
     ) -> None:
         selected = self.selected_line()
         self.appointment_id = appointment_id
@@ -189,11 +190,13 @@ class ChecklistPanel(QWidget):
         self.tree.setCurrentIndex(index)
         return True
 
-    def selected_line(self) -> ChecklistLine | None:
+    def selected_line(self) -> "ChecklistLine | None":
         return self.model.line(self.tree.currentIndex())
 
     def record(self, state: ChecklistState | None = None) -> bool:
         """Record the chosen state for the selected item; False (with the reason) if refused."""
+        from mild_desk.services import prep
+
         line = self.selected_line()
         if line is None or self.appointment_id is None:
             return False
@@ -313,7 +316,7 @@ class ChecklistPanel(QWidget):
             QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
         )
 
-    def _show_banner(self, report: PrepReport) -> None:
+    def _show_banner(self, report: "PrepReport") -> None:
         if report.ready:
             self.banner.setText("✓  Ready for procedure")
             self.banner.setStyleSheet(READY_BANNER)

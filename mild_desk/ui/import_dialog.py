@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -19,17 +19,30 @@ from PySide6.QtWidgets import (
 )
 
 from mild_desk.errors import DomainError
+from mild_desk.models.enums import RequirementStatus
 from mild_desk.services.interop import patient_csv
-from mild_desk.services.interop.patient_csv import ImportReport
+from mild_desk.services.interop.patient_csv import ImportAction, ImportReport, ImportRow
 from mild_desk.ui.context import AppContext
 from mild_desk.ui.errors import ErrorLabel, error_text
-from mild_desk.ui.models import ImportPreviewModel
+from mild_desk.ui.models import status_colour
+from mild_desk.ui.table_model import Column, RecordTableModel
 from mild_desk.ui.widgets import ElidedLabel, fit_to_screen
 from mild_desk.ui.workers import TaskRunner
 
 CSV_FILTER = "CSV files (*.csv);;All files (*)"
 WRAP_ROWS = 1000
 """Rows are fitted to wrapped text up to this many; past it each stays one line (speed)."""
+IMPORT_ACTIONS = {
+    ImportAction.ADD: "+ new patient",
+    ImportAction.UPDATE: "✎ update",
+    ImportAction.UNCHANGED: "= unchanged",
+    ImportAction.ERROR: "✗ bad row, skipped",
+}
+_IMPORT_STATUS = {  # what needs a second look stands out: changes to records, bad rows
+    ImportAction.UPDATE: RequirementStatus.PENDING,
+    ImportAction.ERROR: RequirementStatus.UNMET,
+}
+_FIELD_WORDS = {"dob": "date of birth", "preferred_language": "language"}
 
 
 def summary_text(report: ImportReport) -> str:
@@ -49,6 +62,37 @@ def summary_text(report: ImportReport) -> str:
 def importable(report: ImportReport) -> int:
     """How many patients importing the previewed file would add or change."""
     return report.added + report.updated
+
+
+def _import_details(r: ImportRow) -> str:
+    if r.action is ImportAction.ERROR:
+        return r.reason
+    if r.action is ImportAction.UPDATE:
+        return "; ".join(
+            f"{_FIELD_WORDS.get(f, f.replace('_', ' '))} → {r.values.get(f, '')}" for f in r.changes
+        )
+    if r.action is ImportAction.ADD:
+        return f"born {r.values['dob']}" if "dob" in r.values else ""
+    return "already on file with these details"
+
+
+class ImportPreviewModel(RecordTableModel[ImportRow]):
+    """The rows of a patient import report: what each line of the file does, or why not."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        def colour(r: ImportRow) -> str | None:
+            return status_colour(_IMPORT_STATUS.get(r.action))
+
+        super().__init__(
+            [
+                Column("Line", lambda r: str(r.line), colour=colour, align_right=True),
+                Column("MRN", lambda r: r.mrn, colour=colour),
+                Column("Name", lambda r: r.name, colour=colour),
+                Column("What happens", lambda r: IMPORT_ACTIONS[r.action], colour=colour),
+                Column("Why / what changes", _import_details, colour=colour),
+            ],
+            parent,
+        )
 
 
 class ImportDialog(QDialog):

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 from mild_desk.db import Database
 from mild_desk.services import clinic
 from mild_desk.services.base import Actor, utcnow
-from mild_desk.services.panel_view import PanelRead
 from mild_desk.ui import gc_pause
 from mild_desk.ui.appointment_actions import AppointmentActions
 from mild_desk.ui.board import BoardWidget
@@ -40,6 +39,7 @@ from mild_desk.ui.widgets import ElidedLabel, LazyTab, fit_to_screen, scrolling
 
 if TYPE_CHECKING:  # these load when first opened, not at start
     from mild_desk.services.interop.patient_csv import ImportReport
+    from mild_desk.services.panel_view import PanelRead
     from mild_desk.ui.admin import AdminPage
     from mild_desk.ui.import_dialog import ImportDialog
     from mild_desk.ui.worklist import WorklistPage
@@ -413,7 +413,7 @@ class MainWindow(QMainWindow):
             self.board.select_after_load(appointment_id)
             self.board.date_edit.setDate(QDate(start.year, start.month, start.day))
 
-    def _on_panel_loaded(self, read: PanelRead) -> None:
+    def _on_panel_loaded(self, read: "PanelRead") -> None:
         self.appointment_actions.set_panel(read)
 
     def _on_appointment_actions_reported(self, text: str, error: bool) -> None:

@@ -1,24 +1,30 @@
-"""Qt models over the services' read models (lists and tables; the board has its own)."""
+"""Qt models over the services' read models (lists and tables; the board has its own; the
+import preview's is in import_dialog.py).
+
+The read models are named for the type checker only: the panel builds its models at start, and
+importing their services (panel_view, prep, ...) would load the booking path before it is used."""
 
 import json
 from collections.abc import Callable, Mapping
 from datetime import date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject
 
 from mild_desk.models.enums import RequirementStatus
-from mild_desk.services.audit import AuditEntry
-from mild_desk.services.availability import ClosureRead, SlotRead, TemplateRead
-from mild_desk.services.clinic import ProviderRead, RoomRead
-from mild_desk.services.interop.patient_csv import ImportAction, ImportRow
-from mild_desk.services.panel_view import ImagingRow, LabRow, MedicationRow
-from mild_desk.services.patients import PatientRead
-from mild_desk.services.prep import RequirementLine, WorkItem
-from mild_desk.services.users import UserRead
 from mild_desk.ui.table_model import Column, RecordTableModel
 from mild_desk.ui.text import day_text, moment_text, status_text
 from mild_desk.ui.theme import STATUS_COLOURS
+
+if TYPE_CHECKING:  # named in the models' bases as strings, which ruff does not read (F401)
+    from mild_desk.services.audit import AuditEntry
+    from mild_desk.services.availability import ClosureRead, SlotRead, TemplateRead  # noqa: F401
+    from mild_desk.services.clinic import ProviderRead, RoomRead  # noqa: F401
+    from mild_desk.services.panel_view import ImagingRow, LabRow, MedicationRow  # noqa: F401
+    from mild_desk.services.patients import PatientRead  # noqa: F401
+    from mild_desk.services.prep import RequirementLine, WorkItem  # noqa: F401
+    from mild_desk.services.users import UserRead  # noqa: F401
 
 TzSource = Callable[[], ZoneInfo]
 REQUIREMENT_NAMES = {
@@ -28,20 +34,8 @@ REQUIREMENT_NAMES = {
     "driver": "Driver",
 }
 
-IMPORT_ACTIONS = {
-    ImportAction.ADD: "+ new patient",
-    ImportAction.UPDATE: "✎ update",
-    ImportAction.UNCHANGED: "= unchanged",
-    ImportAction.ERROR: "✗ bad row, skipped",
-}
-_IMPORT_STATUS = {  # what needs a second look stands out: changes to records, bad rows
-    ImportAction.UPDATE: RequirementStatus.PENDING,
-    ImportAction.ERROR: RequirementStatus.UNMET,
-}
-_FIELD_WORDS = {"dob": "date of birth", "preferred_language": "language"}
 
-
-def _status_colour(status: RequirementStatus | None) -> str | None:
+def status_colour(status: RequirementStatus | None) -> str | None:
     return STATUS_COLOURS.get(status) if status is not None else None
 
 
@@ -49,7 +43,7 @@ def _age(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-class PatientSearchModel(RecordTableModel[PatientRead]):
+class PatientSearchModel(RecordTableModel["PatientRead"]):
     def __init__(self, today: Callable[[], date], parent: QObject | None = None) -> None:
         super().__init__(
             [
@@ -65,7 +59,7 @@ class PatientSearchModel(RecordTableModel[PatientRead]):
         )
 
 
-class SlotModel(RecordTableModel[SlotRead]):
+class SlotModel(RecordTableModel["SlotRead"]):
     def __init__(
         self, tz: TzSource, names: Mapping[str, Mapping[int, str]], parent: QObject | None = None
     ) -> None:
@@ -79,14 +73,14 @@ class SlotModel(RecordTableModel[SlotRead]):
         )
 
 
-def _requirement_why(r: RequirementLine) -> str:
+def _requirement_why(r: "RequirementLine") -> str:
     text = r.detail
     if r.override_reason:
         text += f" Overridden: {r.override_reason}"
     return text
 
 
-class RequirementModel(RecordTableModel[RequirementLine]):
+class RequirementModel(RecordTableModel["RequirementLine"]):
     """Two columns, so it stays readable in a narrow panel: what and its status, then why."""
 
     def __init__(self, tz: TzSource, parent: QObject | None = None) -> None:
@@ -99,7 +93,7 @@ class RequirementModel(RecordTableModel[RequirementLine]):
                         + (f" — {r.subject}" if r.subject else "")
                         + f"\n{status_text(r.status)}"
                     ),
-                    colour=lambda r: _status_colour(r.status),
+                    colour=lambda r: status_colour(r.status),
                 ),
                 Column("Why", _requirement_why),
             ],
@@ -107,7 +101,7 @@ class RequirementModel(RecordTableModel[RequirementLine]):
         )
 
 
-class MedicationModel(RecordTableModel[MedicationRow]):
+class MedicationModel(RecordTableModel["MedicationRow"]):
     def __init__(self, tz: TzSource, parent: QObject | None = None) -> None:
         super().__init__(
             [
@@ -124,7 +118,7 @@ class MedicationModel(RecordTableModel[MedicationRow]):
                     "Status",
                     lambda m: status_text(m.status),
                     tooltip=lambda m: m.detail,
-                    colour=lambda m: _status_colour(m.status),
+                    colour=lambda m: status_colour(m.status),
                 ),
             ],
             parent,
@@ -135,13 +129,13 @@ class MedicationModel(RecordTableModel[MedicationRow]):
 EVIDENCE_MARKS = {"PARTIAL": "⚠ partly verified", "UNVERIFIED": "⚠ unverified"}
 
 
-def _hold_text(m: MedicationRow) -> str:
+def _hold_text(m: "MedicationRow") -> str:
     text = m.hold_text or "no table entry"
     mark = EVIDENCE_MARKS.get(m.evidence)
     return f"{text} ({mark})" if mark else text
 
 
-def _hold_tooltip(m: MedicationRow) -> str:
+def _hold_tooltip(m: "MedicationRow") -> str:
     why = {
         "PARTIAL": "The sources support this hold only in part",
         "UNVERIFIED": "No source confirms this hold",
@@ -149,7 +143,7 @@ def _hold_tooltip(m: MedicationRow) -> str:
     return f"{m.detail}\n{why}: a clinician should confirm it." if why else m.detail
 
 
-class ImagingModel(RecordTableModel[ImagingRow]):
+class ImagingModel(RecordTableModel["ImagingRow"]):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(
             [
@@ -167,7 +161,7 @@ class ImagingModel(RecordTableModel[ImagingRow]):
         )
 
 
-class LabModel(RecordTableModel[LabRow]):
+class LabModel(RecordTableModel["LabRow"]):
     def __init__(self, tz: TzSource, parent: QObject | None = None) -> None:
         super().__init__(
             [
@@ -179,7 +173,7 @@ class LabModel(RecordTableModel[LabRow]):
         )
 
 
-def change_text(entry: AuditEntry) -> str:
+def change_text(entry: "AuditEntry") -> str:
     """ "status: booked → arrived; version: 1 → 2" or, for a creation, "key=value, …"."""
     if entry.before:
         parts = [
@@ -197,7 +191,7 @@ def _short(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-class HistoryModel(RecordTableModel[AuditEntry]):
+class HistoryModel(RecordTableModel["AuditEntry"]):
     def __init__(self, tz: TzSource, parent: QObject | None = None) -> None:
         super().__init__(
             [
@@ -210,7 +204,7 @@ class HistoryModel(RecordTableModel[AuditEntry]):
         )
 
 
-class WorklistModel(RecordTableModel[WorkItem]):
+class WorklistModel(RecordTableModel["WorkItem"]):
     def __init__(self, tz: TzSource, parent: QObject | None = None) -> None:
         super().__init__(
             [
@@ -221,7 +215,7 @@ class WorklistModel(RecordTableModel[WorkItem]):
                 Column(
                     "Needs",
                     lambda w: f"{REQUIREMENT_NAMES[w.key.value]} {status_text(w.status)}",
-                    colour=lambda w: _status_colour(w.status),
+                    colour=lambda w: status_colour(w.status),
                 ),
                 Column("What is missing", lambda w: w.detail),
                 Column("Last call", lambda w: w.last_call or ""),
@@ -230,7 +224,7 @@ class WorklistModel(RecordTableModel[WorkItem]):
         )
 
 
-class UserModel(RecordTableModel[UserRead]):
+class UserModel(RecordTableModel["UserRead"]):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(
             [
@@ -243,7 +237,7 @@ class UserModel(RecordTableModel[UserRead]):
         )
 
 
-class ProviderModel(RecordTableModel[ProviderRead]):
+class ProviderModel(RecordTableModel["ProviderRead"]):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(
             [
@@ -255,7 +249,7 @@ class ProviderModel(RecordTableModel[ProviderRead]):
         )
 
 
-class RoomModel(RecordTableModel[RoomRead]):
+class RoomModel(RecordTableModel["RoomRead"]):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(
             [
@@ -266,7 +260,7 @@ class RoomModel(RecordTableModel[RoomRead]):
         )
 
 
-class TemplateModel(RecordTableModel[TemplateRead]):
+class TemplateModel(RecordTableModel["TemplateRead"]):
     def __init__(
         self, names: Mapping[str, Mapping[int, str]], parent: QObject | None = None
     ) -> None:
@@ -283,7 +277,7 @@ class TemplateModel(RecordTableModel[TemplateRead]):
         )
 
 
-class ClosureModel(RecordTableModel[ClosureRead]):
+class ClosureModel(RecordTableModel["ClosureRead"]):
     def __init__(
         self, names: Mapping[str, Mapping[int, str]], parent: QObject | None = None
     ) -> None:
@@ -300,37 +294,6 @@ class ClosureModel(RecordTableModel[ClosureRead]):
                     ),
                 ),
                 Column("Reason", lambda c: c.reason),
-            ],
-            parent,
-        )
-
-
-def _import_details(r: ImportRow) -> str:
-    if r.action is ImportAction.ERROR:
-        return r.reason
-    if r.action is ImportAction.UPDATE:
-        return "; ".join(
-            f"{_FIELD_WORDS.get(f, f.replace('_', ' '))} → {r.values.get(f, '')}" for f in r.changes
-        )
-    if r.action is ImportAction.ADD:
-        return f"born {r.values['dob']}" if "dob" in r.values else ""
-    return "already on file with these details"
-
-
-class ImportPreviewModel(RecordTableModel[ImportRow]):
-    """The rows of a patient import report: what each line of the file does, or why not."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        def colour(r: ImportRow) -> str | None:
-            return _status_colour(_IMPORT_STATUS.get(r.action))
-
-        super().__init__(
-            [
-                Column("Line", lambda r: str(r.line), colour=colour, align_right=True),
-                Column("MRN", lambda r: r.mrn, colour=colour),
-                Column("Name", lambda r: r.name, colour=colour),
-                Column("What happens", lambda r: IMPORT_ACTIONS[r.action], colour=colour),
-                Column("Why / what changes", _import_details, colour=colour),
             ],
             parent,
         )

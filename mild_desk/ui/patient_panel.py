@@ -3,7 +3,7 @@ medications, labs and driver, the day-of checklist and the appointment's audit h
 
 from collections.abc import Sequence
 from datetime import date
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction
@@ -25,18 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from mild_desk.errors import DomainError
-from mild_desk.services import panel_view
-from mild_desk.services.panel_view import PanelRead
 from mild_desk.ui.checklist_panel import ChecklistPanel
 from mild_desk.ui.context import AppContext
 from mild_desk.ui.errors import error_text
-from mild_desk.ui.fact_dialogs import (
-    ClearanceDialog,
-    FactDialog,
-    ImagingDialog,
-    LabDialog,
-    MedicationDialog,
-)
 from mild_desk.ui.models import (
     HistoryModel,
     ImagingModel,
@@ -47,6 +38,10 @@ from mild_desk.ui.models import (
 from mild_desk.ui.text import day_text, moment_text
 from mild_desk.ui.theme import NOT_READY_BANNER, READY_BANNER
 from mild_desk.ui.widgets import FlowLayout, flow_widget
+
+if TYPE_CHECKING:  # these load with the first appointment or dialog, not at start
+    from mild_desk.services.panel_view import PanelRead
+    from mild_desk.ui.fact_dialogs import FactDialog
 
 NOTICE_OK = "background: #e3f2e4; color: #1b3d1c; padding: 4px"
 NOTICE_ERROR = "background: #fde2e2; color: #7a0014; padding: 4px; font-weight: bold"
@@ -88,6 +83,8 @@ class AppointmentPanel(QWidget):
         if self.appointment_id is None:
             self._show_empty()
             return
+        from mild_desk.services import panel_view
+
         try:
             read = panel_view.appointment_panel(
                 self.ctx.db, self.ctx.actor, self.appointment_id, now=self.ctx.now()
@@ -258,7 +255,7 @@ class AppointmentPanel(QWidget):
         self.driver_label.clear()
         self._apply_role()
 
-    def _fill(self, read: PanelRead) -> None:
+    def _fill(self, read: "PanelRead") -> None:
         self.read = read
         tz, p, a = read.tz, read.patient, read.appointment
         self.heading.setText(
@@ -320,7 +317,7 @@ class AppointmentPanel(QWidget):
             button.setVisible(self.ctx.can(action))
             button.setEnabled(has)
 
-    def _open(self, dialog: FactDialog) -> None:
+    def _open(self, dialog: "FactDialog") -> None:
         self.dialog = dialog
         dialog.accepted.connect(self._on_dialog_accepted)
         dialog.finished.connect(self._on_dialog_finished)
@@ -330,10 +327,14 @@ class AppointmentPanel(QWidget):
     # --- slots ----------------------------------------------------------------------
 
     def _on_add_imaging_clicked(self) -> None:
+        from mild_desk.ui.fact_dialogs import ImagingDialog
+
         if self.read is not None:
             self._open(ImagingDialog(self.ctx, self.read.patient.mrn, self))
 
     def _on_add_medication_clicked(self) -> None:
+        from mild_desk.ui.fact_dialogs import MedicationDialog
+
         if self.read is None or not self.ctx.can("medication.edit"):
             return
         index = self.medication_table.currentIndex()
@@ -352,6 +353,8 @@ class AppointmentPanel(QWidget):
         self._on_add_medication_clicked()
 
     def _on_add_clearance_clicked(self) -> None:
+        from mild_desk.ui.fact_dialogs import ClearanceDialog
+
         if self.read is None:
             return
         index = self.medication_table.currentIndex()
@@ -359,10 +362,14 @@ class AppointmentPanel(QWidget):
         self._open(ClearanceDialog(self.ctx, self.read.patient.mrn, self, drug=drug))
 
     def _on_add_lab_clicked(self) -> None:
+        from mild_desk.ui.fact_dialogs import LabDialog
+
         if self.read is not None:
             self._open(LabDialog(self.ctx, self.read.patient.mrn, self))
 
     def _on_dialog_accepted(self) -> None:
+        from mild_desk.ui.fact_dialogs import FactDialog
+
         if isinstance(self.dialog, FactDialog):
             self.show_notice(f"{self.dialog.title}: {self.dialog.done_text}.")
         self.ctx.changes.notify()
@@ -371,6 +378,8 @@ class AppointmentPanel(QWidget):
         self.dialog = None
 
     def _on_dialog_stale(self, exc: DomainError) -> None:
+        from mild_desk.ui.fact_dialogs import FactDialog
+
         title = self.dialog.title if isinstance(self.dialog, FactDialog) else "Change"
         self.show_notice(f"{title}: refused. {error_text(exc)}", error=True)
         self.ctx.changes.notify()

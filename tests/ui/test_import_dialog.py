@@ -14,9 +14,8 @@ from mild_desk.errors import NotFound
 from mild_desk.services import patients
 from mild_desk.services.interop.patient_csv import ImportAction
 from mild_desk.ui.context import AppContext
-from mild_desk.ui.import_dialog import ImportDialog
+from mild_desk.ui.import_dialog import IMPORT_ACTIONS, ImportDialog
 from mild_desk.ui.main_window import MainWindow
-from mild_desk.ui.models import IMPORT_ACTIONS
 from mild_desk.ui.table_model import RECORD_ROLE
 from tests.ui.conftest import Demo
 

@@ -3,13 +3,21 @@
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import bindparam, inspect, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
-from mild_desk.db import Database, default_db_path, head_revision, resolve_url, schema_revision
+from mild_desk.db import (
+    Database,
+    default_db_path,
+    fetch,
+    head_revision,
+    resolve_url,
+    schema_revision,
+)
 from mild_desk.errors import InvalidInput, Refused
 from mild_desk.models import tables  # noqa: F401
+from mild_desk.models.tables import Provider
 from mild_desk.services import clinic
 from tests.conftest import Clinic
 
@@ -103,3 +111,14 @@ def test_the_known_revisions_are_the_migrations() -> None:
     script = ScriptDirectory.from_config(cfg)
     assert tuple(reversed([r.revision for r in script.walk_revisions()])) == REVISIONS
     assert script.get_current_head() == REVISIONS[-1]
+
+
+def test_fetch_sees_the_unit_of_works_pending_changes(clinic_db: Clinic) -> None:
+    """db.fetch runs on the transaction's own connection after flushing, as Session.execute
+    would: a check made with it sees what the same unit of work has just changed."""
+    by_name = select(col(Provider.id)).where(col(Provider.name) == bindparam("name"))
+    with clinic_db.db.write() as tx:
+        tx.session.add(Provider(name="Dr. Pending"))  # not flushed
+        assert fetch(tx.session, by_name, {"name": "Dr. Pending"}).first() is not None
+    with clinic_db.db.read() as tx:  # the write was not committed: nothing kept
+        assert fetch(tx.session, by_name, {"name": "Dr. Pending"}).first() is None

@@ -280,6 +280,25 @@ def test_rules_that_never_match_fail_fast(rule: str) -> None:
     assert clock.perf_counter() - began < 0.25
 
 
+def test_occurrence_dates_are_the_callers_own_list() -> None:
+    """The expansion is cached: changing one answer must not change the next."""
+    mondays = [date(2026, 1, 5), date(2026, 1, 12), date(2026, 1, 19)]
+
+    def ask() -> list[date]:
+        return occurrence_dates(
+            "FREQ=WEEKLY;BYDAY=MO",
+            dtstart=mondays[0],
+            date_from=mondays[0],
+            date_to=mondays[-1],
+            tz=NY,
+        )
+
+    first = ask()
+    assert first == mondays
+    first.clear()
+    assert ask() == mondays
+
+
 # --- validate_rrule ------------------------------------------------------------------------
 
 

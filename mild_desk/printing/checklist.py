@@ -16,7 +16,14 @@ from mild_desk.printing.formats import (
     staff_moment_near,
     staff_time,
 )
-from mild_desk.printing.layout import PAGE_WIDTH, STAFF_MARGIN, Section, section_mark, text
+from mild_desk.printing.layout import (
+    PAGE_WIDTH,
+    STAFF_MARGIN,
+    Section,
+    color,
+    section_mark,
+    text,
+)
 from mild_desk.rules.checklist import PHASES
 
 if TYPE_CHECKING:
@@ -49,6 +56,7 @@ NOTE_MAX = 240
 whole), so one row can never outgrow a page."""
 _GRID = "#9a9a9a"
 _SHADE = "#eeeeee"
+_BLACK = "#000000"
 
 
 def section_for(data: "DocumentData", key: str | None = None) -> Section:
@@ -164,7 +172,7 @@ def _header(data: "DocumentData") -> list[Any]:
                 ("ALIGN", (1, 0), (1, 0), "RIGHT"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("LINEBELOW", (0, 0), (-1, -1), 1.2, "#000000"),
+                ("LINEBELOW", (0, 0), (-1, -1), 1.2, color(_BLACK)),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
             ]
         ),
@@ -209,8 +217,8 @@ def _alerts(data: "DocumentData") -> Any:
         style=TableStyle(
             [
                 ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
-                ("BOX", (0, 0), (-1, -1), 1, "#000000"),
-                ("BACKGROUND", (0, 0), (0, -1), _SHADE),
+                ("BOX", (0, 0), (-1, -1), 1, color(_BLACK)),
+                ("BACKGROUND", (0, 0), (0, -1), color(_SHADE)),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
@@ -323,8 +331,8 @@ def _signatures() -> Any:
             [
                 ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
                 ("FONT", (0, 0), (-1, -1), fonts.REGULAR, 9),
-                ("LINEBELOW", (1, 0), (1, -1), 0.8, "#000000"),
-                ("LINEBELOW", (3, 0), (3, -1), 0.8, "#000000"),
+                ("LINEBELOW", (1, 0), (1, -1), 0.8, color(_BLACK)),
+                ("LINEBELOW", (3, 0), (3, -1), 0.8, color(_BLACK)),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
             ]
         ),
@@ -366,8 +374,8 @@ def _grid(
                     for n, row in enumerate(body)
                     if all(cell == "" for cell in row[1:])
                 ),
-                ("GRID", (0, first), (-1, -1), 0.4, _GRID),
-                ("BACKGROUND", (0, first), (-1, first), _SHADE),
+                ("GRID", (0, first), (-1, -1), 0.4, color(_GRID)),
+                ("BACKGROUND", (0, first), (-1, first), color(_SHADE)),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 1.5),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2),

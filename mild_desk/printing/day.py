@@ -11,6 +11,7 @@ from mild_desk.printing.layout import (
     PAGE_WIDTH,
     STAFF_MARGIN,
     Section,
+    color,
     section_mark,
     text,
 )
@@ -90,8 +91,8 @@ def _table(day: "DayData") -> Any:
             [
                 ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
                 *([("SPAN", (0, 1), (-1, 1))] if not day.documents else []),
-                ("GRID", (0, 0), (-1, -1), 0.4, "#9a9a9a"),
-                ("BACKGROUND", (0, 0), (-1, 0), "#eeeeee"),
+                ("GRID", (0, 0), (-1, -1), 0.4, color("#9a9a9a")),
+                ("BACKGROUND", (0, 0), (-1, 0), color("#eeeeee")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 3),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 4),

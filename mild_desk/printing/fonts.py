@@ -3,8 +3,8 @@
 reportlab does no font fallback: a character the font lacks prints as an empty box. DejaVu Sans
 covers Latin (with Vietnamese), Greek and Cyrillic; Droid Sans Fallback covers Chinese and
 Japanese, NanumGothic Korean (resources/fonts/README.md). Every piece
-of text goes through `runs` (or `markup` for Paragraphs, `draw` for the canvas) so that
-"Zoë Łukasz Nguyễn, Ωmega, 山田" prints with real glyphs.
+of text goes through `runs` (or `markup` for Paragraphs, `draw` or a document's `DocumentText`
+for the canvas) so that "Zoë Łukasz Nguyễn, Ωmega, 山田" prints with real glyphs.
 """
 
 import functools
@@ -154,15 +154,109 @@ def draw(
     bold: bool = False,
     align: str = "left",
 ) -> None:
-    """Draw one line on a reportlab canvas, switching fonts by glyph coverage."""
-    pieces = runs(text, bold=bold)
+    """Draw one line on a reportlab canvas, switching fonts by glyph coverage. A canvas with a
+    `mild_text` (layout's: a DocumentText of its own document) reuses what it has encoded."""
     if align != "left":
         total = width(text, size, bold=bold)
         x -= total if align == "right" else total / 2
-    # One text object for the whole line: the font changes inside it, so a reader extracting
-    # the text sees one word where a name mixes scripts ("山田," stays "山田,").
-    line = canvas.beginText(x, y)
-    for font, piece in pieces:
-        line.setFont(font, size)
-        line.textOut(piece)
-    canvas.drawText(line)
+    texts = getattr(canvas, "mild_text", None) or DocumentText(canvas._doc)
+    canvas.addLiteral(texts.line(x, y, text, size, bold=bold))
+
+
+class DocumentText:
+    """The text operators of one PDF document (`doc`, a reportlab canvas's `_doc`).
+
+    `line` writes one line as one text object: the font changes inside it, so a reader
+    extracting the text sees one word where a name mixes scripts ("山田," stays "山田,"). The
+    operators are exactly what reportlab's `beginText`, `setFont` and `textOut` write, made
+    with the dynamic-font call reportlab documents for this (`splitString`: ttfonts.py), but
+    without a text object's bookkeeping per call, and encoding each character with
+    `splitString` once per document: the staff forms draw hundreds of lines a page, and
+    that was most of their drawing time.
+
+    It holds the document's text and font subset codes, so it belongs to that one document
+    and goes with it (a document's subsets number the characters in the order they first
+    appear; nothing here outlives the document or is shared with another)."""
+
+    def __init__(self, doc: Any) -> None:
+        self._doc = doc
+        self._shown: dict[tuple[str, float, bool], str] = {}
+        # Per font: code by character for those in subset 0, and the characters in others.
+        self._codes: dict[str, tuple[dict[int, int], set[str], set[str]]] = {}
+        self._names: dict[tuple[str, int], str] = {}
+
+    def line(self, x: float, y: float, text: str, size: float, *, bold: bool = False) -> str:
+        """The operators that draw `text` with its baseline starting at (x, y)."""
+        from reportlab.lib.rl_accel import fp_str
+
+        key = (text, size, bold)
+        shown = self._shown.get(key)
+        if shown is None:
+            shown = self._shown[key] = self._show(text, size, bold)
+        if not shown:
+            return f"BT 1 0 0 1 {fp_str(x, y)} Tm ET"
+        return f"BT 1 0 0 1 {fp_str(x, y)} Tm {shown} ET"
+
+    def _show(self, text: str, size: float, bold: bool) -> str:
+        """The font-setting and showing operators for `text` inside a text object."""
+        from reportlab.lib.rl_accel import escapePDF
+
+        size_code = _size_code(size)
+        code = []
+        for name, piece in _runs(text, bold):
+            out: list[str] = []
+            current = -1  # a font change always names the font again, as setFont does
+            for subset, chunk in self._chunks(name, piece):
+                if subset != current:
+                    out.append(f"{self._name(name, subset)} {size_code}")
+                    current = subset
+                out.append(f"({escapePDF(chunk)}) Tj")
+            code.append(" ".join(out))
+        return " ".join(code)
+
+    def _chunks(self, name: str, text: str) -> list[tuple[int, bytes]]:
+        """What `font.splitString(text, doc)` returns: (subset, codes) runs. Each new character
+        goes through splitString alone, in the order it appears (so it gets the code the whole
+        text would have given it); text whose characters all have codes in subset 0 is then
+        encoded at once."""
+        codes, known, wide = self._codes.get(name) or self._codes.setdefault(
+            name, ({}, set(), set())
+        )
+        if not text:
+            return []
+        if not known.issuperset(text):
+            font = _font(name)
+            for ch in text:
+                if ch not in known and ch not in wide:
+                    ((subset, chunk),) = font.splitString(ch, self._doc)
+                    if subset == 0:
+                        codes[ord(ch)] = chunk[0]
+                        known.add(ch)
+                    else:
+                        wide.add(ch)
+            if not known.issuperset(text):  # a subset past the first 256 characters
+                return list(font.splitString(text, self._doc))
+        return [(0, text.translate(codes).encode("latin-1"))]
+
+    def _name(self, name: str, subset: int) -> str:
+        key = (name, subset)
+        found = self._names.get(key)
+        if found is None:
+            found = self._names[key] = _font(name).getSubsetInternalName(subset, self._doc)
+        return found
+
+
+@functools.cache
+def _font(name: str) -> Any:
+    """The registered reportlab font object (registration is once per process)."""
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    return getFont(name)
+
+
+@functools.lru_cache(maxsize=64)
+def _size_code(size: float) -> str:
+    """ "9 Tf 10.8 TL": a text object's font size and its default leading (1.2 x size)."""
+    from reportlab.lib.rl_accel import fp_str
+
+    return f"{fp_str(size)} Tf {fp_str(size * 1.2)} TL"

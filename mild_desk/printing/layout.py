@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mild_desk.printing import fonts
+from mild_desk.printing.textbox import Segment, box_class
 
 PAGE_WIDTH, PAGE_HEIGHT = 612.0, 792.0  # US Letter, in points
 STAFF_MARGIN = 36.0
@@ -15,6 +16,11 @@ PATIENT_MARGIN = 54.0
 PATIENT_MIN_PT = 12.0
 _WATERMARK_WIDTH = 660.0  # fits inside the page along the rotated line
 """Smallest type on a patient-facing page (the issue: large type, at least 12 pt)."""
+FLATE_LEVEL = 1
+"""zlib level of every stream in a PDF (pages, embedded font subsets, their ToUnicode maps).
+reportlab's own (zlib's default, 6, with ASCII85 on top for pages) took a fifth of a
+checklist's time, mostly on the two font subsets (~36 KB each, half of it the fonts' name
+table); level 1 takes half that for a PDF some 5% larger. The bytes decoded are the same."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +33,12 @@ class Section:
     page_label: Callable[[int, int], str]
     footer_size: float = 8.0
     watermark: tuple[str, ...] = ()
+
+
+def color(css: str) -> Any:
+    """A reportlab colour for "#9a9a9a", parsed once: a table style given the text parses it
+    again for every line and cell background it draws."""
+    return _color(css)
 
 
 def styles() -> dict[str, Any]:
@@ -48,10 +60,6 @@ def rich(markup: str, style: str) -> Any:
     return Paragraph(markup, styles()[style])
 
 
-Segment = tuple[str, bool]
-"""A piece of text and whether it is bold."""
-
-
 def text(
     content: str | Sequence[Segment],
     style: str,
@@ -61,29 +69,18 @@ def text(
 ) -> Any:
     """A fast wrapped-text flowable for the staff forms (no markup parsing): plain text, or
     (text, bold) segments. Paragraph is several times slower and the checklist is timed."""
-    spec = styles()[style]
-    bold = bold or spec.fontName == fonts.BOLD
-    segments = [(content, bold)] if isinstance(content, str) else list(content)
-    box = _text_box_class()(segments, float(spec.fontSize), float(spec.leading), spec.textColor)
-    box.spaceBefore = space_before or float(spec.spaceBefore)
-    box.spaceAfter = float(spec.spaceAfter)
+    make, size, leading, fill, style_bold, before, after = _text_style(style)
+    bold = bold or style_bold
+    segments = ((content, bold),) if isinstance(content, str) else tuple(content)
+    box = make(segments, size, leading, fill)
+    box.spaceBefore = space_before or before
+    box.spaceAfter = after
     return box
 
 
 def section_mark(section: Section, on_drawn: Callable[[Section], None] | None = None) -> Any:
     """A zero-size flowable that starts `section`: the pages from here on are decorated as it."""
-    from reportlab.platypus import Flowable
-
-    class _SectionMark(Flowable):  # type: ignore[misc]
-        def wrap(self, _aw: float, _ah: float) -> tuple[float, float]:
-            return 0.0, 0.0
-
-        def draw(self) -> None:
-            self.canv._mild_section = section
-            if on_drawn is not None:
-                on_drawn(section)
-
-    return _SectionMark()
+    return _section_mark_class()(section, on_drawn)
 
 
 def build(
@@ -113,12 +110,17 @@ def build(
         creator="mild-desk",
         initialFontName=fonts.REGULAR,
         initialFontSize=10,
-        pageCompression=1,
+        # Every stream is still compressed: by the document's default filter, set below.
+        pageCompression=0,
     )
     made: list[Any] = []
 
     def maker(*args: Any, **kwargs: Any) -> Any:
         canvas = _decorated_canvas_class()(*args, **kwargs)
+        canvas._doc.defaultStreamFilters = [_flate()]
+        # Text boxes write their opaque fill colour without canvas.setFillColor, whose alpha
+        # asks for PDF 1.4 (transparency); ask for it here so the PDF's version is the same.
+        canvas.setFillAlpha(1)
         made.append(canvas)
         return canvas
 
@@ -127,90 +129,58 @@ def build(
 
 
 @functools.cache
-def _text_box_class() -> type:
+def _flate() -> Any:
+    """A FlateDecode stream filter at FLATE_LEVEL (reportlab's PDFStreamFilterZCompress has no
+    level). A document uses it for every stream that names no filter of its own, which with
+    compression off is all of them (pdfdoc.PDFStream.format, ttfonts.addSubsetObjects)."""
+    import zlib
+
+    from reportlab.pdfbase.pdfdoc import PDFStreamFilterZCompress
+
+    class Flate(PDFStreamFilterZCompress):  # type: ignore[misc]
+        def encode(self, text: str | bytes) -> bytes:
+            data = text.encode("utf8") if isinstance(text, str) else text
+            return zlib.compress(data, FLATE_LEVEL)
+
+    return Flate()
+
+
+@functools.cache
+def _section_mark_class() -> type:
+    """One class for every section mark (a class made per mark cost more than the mark)."""
     from reportlab.platypus import Flowable
 
-    class TextBox(Flowable):  # type: ignore[misc]
-        """Greedy word wrap with measured widths; draws each run in the font that has it."""
-
-        def __init__(
-            self,
-            segments: list[Segment],
-            size: float,
-            leading: float,
-            color: Any,
-        ) -> None:
+    class SectionMark(Flowable):  # type: ignore[misc]
+        def __init__(self, section: Section, on_drawn: Callable[[Section], None] | None) -> None:
             super().__init__()
-            self._segments = segments
-            self._size = size
-            self._leading = leading
-            self._color = color
-            self._lines: list[list[tuple[str, bool, float]]] = []
-            self._wrapped_at = -1.0
+            self._section = section
+            self._on_drawn = on_drawn
 
-        def wrap(self, avail_width: float, _avail_height: float) -> tuple[float, float]:
-            if avail_width != self._wrapped_at:  # tables ask the same question several times
-                self._lines = _wrap(self._segments, self._size, avail_width)
-                self._wrapped_at = avail_width
-            self.width = max((sum(w for _, _, w in line) for line in self._lines), default=0.0)
-            self.height = len(self._lines) * self._leading
-            return self.width, self.height
+        def wrap(self, _aw: float, _ah: float) -> tuple[float, float]:
+            return 0.0, 0.0
 
         def draw(self) -> None:
-            canvas = self.canv
-            if self._color is not None:
-                canvas.setFillColor(self._color)
-            size, leading = self._size, self._leading
-            baseline = self.height - (leading - size) / 2 - size * 0.93
-            for line in self._lines:
-                x = 0.0
-                # One drawString per run of same-weight words (each call costs a text object).
-                start = 0
-                for end in range(1, len(line) + 1):
-                    if end == len(line) or line[end][1] != line[start][1]:
-                        piece = "".join(p for p, _, _ in line[start:end])
-                        fonts.draw(canvas, x, baseline, piece, size, bold=line[start][1])
-                        x += sum(w for _, _, w in line[start:end])
-                        start = end
-                baseline -= leading
+            self.canv._mild_section = self._section
+            if self._on_drawn is not None:
+                self._on_drawn(self._section)
 
-    return TextBox
+    return SectionMark
 
 
-def _wrap(
-    segments: list[Segment], size: float, avail: float
-) -> list[list[tuple[str, bool, float]]]:
-    """Lines of (piece, bold, width); a word too long for a line is cut by characters."""
-    lines: list[list[tuple[str, bool, float]]] = [[]]
-    used = 0.0
-    space = fonts.width(" ", size)
-    for content, bold in segments:
-        for n, para in enumerate(content.split("\n")):
-            if n:
-                lines.append([])
-                used = 0.0
-            for word in para.split(" "):
-                if not word:
-                    continue
-                word_width = fonts.width(word, size, bold=bold)
-                gap = space if lines[-1] else 0.0
-                if used + gap + word_width > avail and lines[-1]:
-                    lines.append([])
-                    used, gap = 0.0, 0.0
-                while word_width > avail and len(word) > 1:
-                    cut = len(word) - 1
-                    while cut > 1 and fonts.width(word[:cut], size, bold=bold) > avail:
-                        cut -= 1
-                    head = word[:cut]
-                    lines[-1].append((head, bold, fonts.width(head, size, bold=bold)))
-                    lines.append([])
-                    word = word[cut:]
-                    word_width = fonts.width(word, size, bold=bold)
-                    used, gap = 0.0, 0.0
-                piece = (" " if gap else "") + word
-                lines[-1].append((piece, bold, gap + word_width))
-                used += gap + word_width
-    return [line for line in lines if line] or [[]]
+@functools.cache
+def _text_style(style: str) -> tuple[type, float, float, Any, bool, float, float]:
+    """What `text` takes from a paragraph style: box class, size, leading, colour, bold,
+    space before and after."""
+    spec = styles()[style]
+    return (
+        box_class(),
+        float(spec.fontSize),
+        float(spec.leading),
+        spec.textColor,
+        spec.fontName == fonts.BOLD,
+        float(spec.spaceBefore),
+        float(spec.spaceAfter),
+    )
 
 
 @functools.cache
@@ -224,6 +194,9 @@ def _decorated_canvas_class() -> type:
             super().__init__(*args, **kwargs)
             self._mild_pages: list[dict[str, Any]] = []
             self._mild_section: Section | None = None
+            self.mild_text = fonts.DocumentText(self._doc)  # this document's alone
+            # This document's wrapped text boxes, by (segments, size, width): see TextBox.
+            self.mild_wraps: dict[tuple[tuple[Segment, ...], float, float], Any] = {}
             self.mild_page_count = 0
 
         def showPage(self) -> None:
@@ -275,6 +248,13 @@ def _decorate(canvas: Any, section: Section, page: int, pages: int) -> None:
     if page > 1 and section.running_header:
         fonts.draw(canvas, margin, PAGE_HEIGHT - margin * 0.7, section.running_header, size)
     canvas.restoreState()
+
+
+@functools.cache
+def _color(css: str) -> Any:
+    from reportlab.lib.colors import toColor
+
+    return toColor(css)
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from mild_desk.printing.layout import (
     PATIENT_MARGIN,
     PATIENT_MIN_PT,
     Section,
+    color,
     paragraph,
     section_mark,
 )
@@ -180,7 +181,7 @@ def _draft_box(lang: str, problems: tuple[str, ...]) -> Any:
         style=TableStyle(
             [
                 ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
-                ("BOX", (0, 0), (-1, -1), 2, "#a00000"),
+                ("BOX", (0, 0), (-1, -1), 2, color("#a00000")),
                 ("TOPPADDING", (0, 0), (-1, -1), 5),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
             ]
@@ -232,8 +233,8 @@ def _signature_block(t: Text) -> Any:
         style=TableStyle(
             [
                 ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
-                ("LINEBELOW", (1, 0), (1, -1), 0.8, "#000000"),
-                ("LINEBELOW", (3, 0), (3, -1), 0.8, "#000000"),
+                ("LINEBELOW", (1, 0), (1, -1), 0.8, color("#000000")),
+                ("LINEBELOW", (3, 0), (3, -1), 0.8, color("#000000")),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("LEFTPADDING", (2, 0), (2, -1), 12),

@@ -1,6 +1,8 @@
 """The shipped fonts print every name: text split into runs by glyph coverage."""
 
+import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,3 +58,39 @@ def test_widths_add_up_across_runs() -> None:
     assert fonts.width(NAMES, 10) == pytest.approx(
         fonts.width("Zoë Łukasz Nguyễn, Ωmega, ", 10) + fonts.width("山田", 10)
     )
+
+
+def _reportlab_lines(canvas: Any, lines: list[tuple[float, float, str, float, bool]]) -> list[str]:
+    """The same lines drawn with reportlab's own text object (what fonts.draw used to do)."""
+    for x, y, text, size, bold in lines:
+        line = canvas.beginText(x, y)
+        for font, piece in fonts.runs(text, bold=bold):
+            line.setFont(font, size)
+            line.textOut(piece)
+        canvas.drawText(line)
+    return list(canvas._code[-len(lines) :])
+
+
+def test_document_text_writes_what_reportlab_writes() -> None:
+    from reportlab.pdfgen.canvas import Canvas
+
+    fonts.register()
+    # Over 256 distinct characters of the main font, so its second subset is used too; names
+    # that mix scripts, PDF string escapes, a repeated line, an empty one.
+    many = "".join(
+        chr(c) for c in [*range(0x100, 0x180), *range(0x391, 0x3CA), *range(0x410, 0x450)]
+    )
+    lines = [
+        (36.0, 700.5, NAMES, 9.0, False),
+        (36.0, 688.25, "(Björn) \\ 김민준 — ☑ 08:00\u201309:00", 8.0, True),
+        *((40.0, 600.0 - n, many[n * 40 : n * 40 + 40] + " x ý", 8.0, False) for n in range(7)),
+        (36.0, 500.0, NAMES, 9.0, False),
+        (36.0, 490.0, "", 9.0, False),
+        (12.125, 20.0, "printed by Nina Økafor · Page 1 of 2", 8.0, False),
+    ]
+    theirs = Canvas(io.BytesIO())
+    expected = _reportlab_lines(theirs, lines)
+    ours = Canvas(io.BytesIO())
+    text = fonts.DocumentText(ours._doc)
+    assert [text.line(x, y, s, size, bold=bold) for x, y, s, size, bold in lines] == expected
+    assert "+1 " in " ".join(expected)  # the second subset of a font was exercised

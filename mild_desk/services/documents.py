@@ -1,6 +1,5 @@
 """What a printed document needs, gathered in one place, and the audit event of every print."""
 
-import enum
 import os
 import tempfile
 from collections.abc import Callable
@@ -21,32 +20,15 @@ from mild_desk.services import appointments, audit, patients, prep
 from mild_desk.services.appointments import AppointmentRead
 from mild_desk.services.base import Actor, parse_date, require, utcnow
 from mild_desk.services.clinic import ClinicRead, clinic_in
+from mild_desk.services.document_kinds import PATIENT_FACING as PATIENT_FACING
+from mild_desk.services.document_kinds import PERMISSION as PERMISSION
+from mild_desk.services.document_kinds import DocumentKind as DocumentKind
 from mild_desk.services.patients import PatientRead
 from mild_desk.services.prep import ChecklistLine, PrepReport
 
 LANGUAGES = patients.LANGUAGES
 DAY_STATUSES = ACTIVE_STATUSES | {AppointmentStatus.FULFILLED}
 """Appointments a day packet covers: the day's active ones and those already done."""
-
-
-class DocumentKind(enum.StrEnum):
-    CHECKLIST = "checklist"
-    PREP_LETTER = "prep-letter"
-    DISCHARGE = "discharge"
-    DAY = "day"
-
-
-PERMISSION: dict[DocumentKind, str] = {
-    # The checklist and the day packet carry the medication and allergy details staff act on.
-    DocumentKind.CHECKLIST: "print.clinical",
-    DocumentKind.DAY: "print.clinical",
-    # The front desk hands the prep letter over at booking.
-    DocumentKind.PREP_LETTER: "print.patient",
-    # Discharge is given by the nurse or the provider who signs it.
-    DocumentKind.DISCHARGE: "print.clinical",
-}
-
-PATIENT_FACING = frozenset({DocumentKind.PREP_LETTER, DocumentKind.DISCHARGE})
 
 
 @dataclass(frozen=True, slots=True)

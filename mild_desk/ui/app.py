@@ -21,7 +21,7 @@ def _run(db_arg: str | None) -> int:
     from mild_desk import resources
     from mild_desk.db import Database, resolve_url
     from mild_desk.errors import DomainError
-    from mild_desk.services import backup, clinic, documents, users, views  # noqa: F401
+    from mild_desk.services import backup, clinic, document_kinds, users, views  # noqa: F401
 
     try:
         resources.check()

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from mild_desk.errors import DomainError, StaleEdit
 from mild_desk.models.enums import AppointmentStatus
-from mild_desk.services.documents import DocumentKind
+from mild_desk.services.document_kinds import DocumentKind
 from mild_desk.ui import print_actions
 from mild_desk.ui.context import AppContext
 from mild_desk.ui.errors import error_text

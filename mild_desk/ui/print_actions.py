@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from mild_desk.errors import DomainError
-from mild_desk.services.documents import PATIENT_FACING, PERMISSION, DocumentKind
+from mild_desk.services.document_kinds import PATIENT_FACING, PERMISSION, DocumentKind
 from mild_desk.ui.context import AppContext
 from mild_desk.ui.errors import ErrorLabel, error_text
 

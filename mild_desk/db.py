@@ -8,11 +8,20 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import CursorResult, Engine, Executable, create_engine, event, inspect, text
+from sqlalchemy import (
+    CursorResult,
+    Engine,
+    Executable,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool, StaticPool
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from mild_desk.errors import InvalidInput, Refused
 
@@ -163,6 +172,15 @@ def fetch(
     ORM changes are flushed first, as Session.execute would do."""
     session.flush()
     return session.connection().execute(stmt, dict(params or {}))
+
+
+def table(model: type[SQLModel]) -> Table:
+    """A table model's Core table. Statements on its columns read plain rows without the ORM:
+    no mapper configuration and no ORM compilation the first time each runs, which is most of
+    the cost of the start's first reads (sign-in, the settings, the board)."""
+    found = model.__table__  # type: ignore[attr-defined]  # set on every table=True model
+    assert isinstance(found, Table)
+    return found
 
 
 class Database:

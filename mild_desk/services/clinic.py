@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from mild_desk.db import Database, Transaction, fetch, upgrade
+from mild_desk.db import Database, Transaction, fetch, table, upgrade
 from mild_desk.errors import InvalidInput, NotFound
 from mild_desk.models.tables import ClinicSettings, ProcedureProfile, Provider, Room
 from mild_desk.models.types import ProviderId, RoomId
@@ -88,14 +88,22 @@ def initialise(db: Database) -> None:
     """Upgrade the schema to head and create the settings rows; harmless when run again."""
     upgrade(db)
     with db.write() as tx:
-        if tx.session.get(ClinicSettings, 1) is None:
+        have = {name for (name,) in fetch(tx.session, _SETTINGS_ROWS)}
+        if "clinic" not in have:
             tx.session.add(ClinicSettings(id=1))
-        if tx.session.get(ProcedureProfile, 1) is None:
+        if "profile" not in have:
             defaults = procedure_profile_defaults()
             values: dict[str, Any] = {k: defaults.get(k) for k in _PROFILE_FIELDS}
             values["daily_case_cap"] = values["daily_case_cap"] or None
             tx.session.add(ProcedureProfile.model_validate({"id": 1, **values}))
         tx.commit()
+
+
+_SETTINGS_ROWS = sa.union_all(
+    sa.select(sa.literal("clinic")).where(table(ClinicSettings).c.id == 1),
+    sa.select(sa.literal("profile")).where(table(ProcedureProfile).c.id == 1),
+)
+"""Which of the two settings rows exist: one plain query (the usual start finds both)."""
 
 
 def clinic(db: Database) -> ClinicRead:
@@ -123,8 +131,8 @@ def _clinic_read(session: Session) -> ClinicRead:
 
 
 _CLINIC_FIELDS = ClinicRead.__slots__
-_CLINIC_ROW = sa.select(*(getattr(ClinicSettings, name) for name in _CLINIC_FIELDS)).where(
-    col(ClinicSettings.id) == 1
+_CLINIC_ROW = sa.select(*(table(ClinicSettings).c[name] for name in _CLINIC_FIELDS)).where(
+    table(ClinicSettings).c.id == 1
 )
 
 
@@ -194,8 +202,8 @@ def profile_in(session: Session) -> ProfileRead:
     return cached
 
 
-_PROFILE_ROW = sa.select(*(getattr(ProcedureProfile, name) for name in _PROFILE_FIELDS)).where(
-    col(ProcedureProfile.id) == 1
+_PROFILE_ROW = sa.select(*(table(ProcedureProfile).c[name] for name in _PROFILE_FIELDS)).where(
+    table(ProcedureProfile).c.id == 1
 )
 
 

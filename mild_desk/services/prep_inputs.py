@@ -3,13 +3,15 @@
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlalchemy import Row
+from sqlmodel import Session, SQLModel, col, select
 
 from mild_desk.db import fetch
+from mild_desk.db import table as db_table
 from mild_desk.errors import Refused
 from mild_desk.models.enums import AppointmentStatus, Indication, RequirementKey
 from mild_desk.models.tables import (
@@ -115,50 +117,77 @@ def evaluate_many(
     whatever the number of appointments (the rules do the rest)."""
     if not rows:
         return []
+    ids = sorted({r.patient_id for r in rows})
+    found = session.exec(select(Patient).where(col(Patient.id).in_(ids)).order_by(col(Patient.id)))
+    people = {p.id: p for p in found}
+    return _evaluate(session, rows, people, now)
+
+
+def evaluate_rows(
+    session: Session, rows: Sequence[Row[Any]], now: datetime
+) -> list[tuple[Row[Any], Row[Any], PrepResult]]:
+    """`evaluate_many` for appointment rows read as plain columns (the board's): the patients
+    come back as plain rows too, and nothing goes through the ORM (db.table says why)."""
+    if not rows:
+        return []
+    ids = sorted({r.patient_id for r in rows})
+    people = {p.id: p for p in fetch(session, _OF[Patient], {"ids": ids})}
+    return _evaluate(session, rows, people, now)
+
+
+class _AppointmentFacts(Protocol):
+    """What the readiness reads of an appointment: an ORM row or a plain one."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def patient_id(self) -> int: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+
+
+_A = TypeVar("_A", bound=_AppointmentFacts)
+_P = TypeVar("_P")
+
+
+def _evaluate(
+    session: Session, rows: Sequence[_A], people: dict[Any, _P], now: datetime
+) -> list[tuple[_A, _P, PrepResult]]:
     tz = clinic_in(session).tz
     profile = profile_values(session)
     table, items = hold_table(), checklist_items()
-    appt_ids = [r.id for r in rows]
-    patient_ids = sorted({r.patient_id for r in rows})
-
-    def of(model: Any, key: Any, ids: list[Any]) -> list[Any]:
-        """The rows of `model` whose `key` is one of `ids`, oldest first."""
-        return list(session.exec(select(model).where(col(key).in_(ids)).order_by(col(model.id))))
-
-    def by_patient(model: Any) -> list[Any]:
-        return of(model, model.patient_id, patient_ids)
-
-    def by_appointment(model: Any) -> list[Any]:
-        return of(model, model.appointment_id, appt_ids)
-
-    people = {p.id: p for p in of(Patient, Patient.id, patient_ids)}
-    drivers = {d.appointment_id: d for d in by_appointment(Driver)}
+    by_appointment = {"ids": [r.id for r in rows]}
+    by_patient = {"ids": sorted({r.patient_id for r in rows})}
+    drivers = {d.appointment_id: d for d in fetch(session, _OF[Driver], by_appointment)}
     overrides: dict[int, dict[RequirementKey, str]] = defaultdict(dict)
-    for o in by_appointment(Override):
+    for o in fetch(session, _OF[Override], by_appointment):
         overrides[o.appointment_id][RequirementKey(o.requirement_key)] = o.reason
-    events: dict[int, list[ChecklistEvent]] = defaultdict(list)
-    for e in by_appointment(ChecklistEvent):
+    events: dict[int, list[Any]] = defaultdict(list)
+    for e in fetch(session, _OF[ChecklistEvent], by_appointment):
         events[e.appointment_id].append(e)
     imaging: dict[int, list[ImagingInput]] = defaultdict(list)
-    for s in by_patient(ImagingStudy):
+    for s in fetch(session, _OF[ImagingStudy], by_patient):
         imaging[s.patient_id].append(ImagingInput(str(s.id), s.modality, s.study_date, s.lf_mm))
     meds: dict[int, list[MedInput]] = defaultdict(list)
-    for m in by_patient(MedicationEntry):
+    for m in fetch(session, _OF[MedicationEntry], by_patient):
         if m.active:
             why = Indication(m.indication) if m.indication else None
             meds[m.patient_id].append(MedInput(str(m.id), m.drug_name, why, m.last_dose_at))
     labs: dict[int, list[LabInput]] = defaultdict(list)
-    for lab in by_patient(LabResult):
+    for lab in fetch(session, _OF[LabResult], by_patient):
         labs[lab.patient_id].append(LabInput(lab.test, lab.value, lab.taken_at))
     cleared: dict[int, set[str]] = defaultdict(set)
-    for c in by_patient(PrescriberClearance):
+    for c in fetch(session, _OF[PrescriberClearance], by_patient):
         cleared[c.patient_id].add(c.drug)
     out = []
     for row in rows:
         patient = people[row.patient_id]
         driver = drivers.get(row.id)
-        flags = {"diabetic"} if patient.diabetic else set()
-        if patient.pregnancy_possible:
+        facts: Any = patient
+        flags = {"diabetic"} if facts.diabetic else set()
+        if facts.pregnancy_possible:
             flags.add("pregnancy_possible")
         patient_meds = meds[row.patient_id]
         inp = PrepInput(
@@ -179,6 +208,25 @@ def evaluate_many(
         )
         out.append((row, patient, evaluate(inp, table)))
     return out
+
+
+def _of(model: type[SQLModel], key: str) -> Any:
+    """The rows of `model` whose `key` is one of the parameter `ids`, oldest first."""
+    t = db_table(model)
+    return sa.select(t).where(t.c[key].in_(sa.bindparam("ids", expanding=True))).order_by(t.c.id)
+
+
+# The readiness reads, one per table (plain rows: db.table says why).
+_OF: dict[type[SQLModel], Any] = {
+    Patient: _of(Patient, "id"),
+    Driver: _of(Driver, "appointment_id"),
+    Override: _of(Override, "appointment_id"),
+    ChecklistEvent: _of(ChecklistEvent, "appointment_id"),
+    ImagingStudy: _of(ImagingStudy, "patient_id"),
+    MedicationEntry: _of(MedicationEntry, "patient_id"),
+    LabResult: _of(LabResult, "patient_id"),
+    PrescriberClearance: _of(PrescriberClearance, "patient_id"),
+}
 
 
 def condition_flags(session: Session, patient_id: int) -> frozenset[str]:

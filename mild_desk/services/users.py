@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
-from mild_desk.db import Database
+from mild_desk.db import Database, fetch, table
 from mild_desk.errors import InvalidInput, Refused
 from mild_desk.models.enums import Role
 from mild_desk.models.tables import ClinicSettings, User
@@ -122,7 +123,7 @@ def login(db: Database, username: str, password: str, *, now: datetime | None = 
     when = now or utcnow()
     name = (username or "").strip().lower()
     with db.read() as tx:
-        user = tx.session.exec(select(User).where(User.username == name)).first()
+        user = fetch(tx.session, _BY_USERNAME, {"name": name}).first()
     if user is None:
         _HASHER.hash(password or "x")  # same cost as a real check: no timing hint
         raise LoginFailed("wrong user name or password", field="password")
@@ -152,6 +153,11 @@ def login(db: Database, username: str, password: str, *, now: datetime | None = 
             tx.commit()
     assert user.id is not None
     return Actor(UserId(user.id), user.username, user.role, user.full_name)
+
+
+_USER = table(User)
+_BY_USERNAME = sa.select(_USER).where(_USER.c.username == sa.bindparam("name"))
+"""The sign-in's read: a plain row (built once, run with db.fetch)."""
 
 
 def _count_failure(db: Database, user_id: int | None, when: datetime) -> None:

@@ -5,11 +5,14 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlalchemy import Row
+from sqlmodel import Session
 
-from mild_desk.db import Database
+from mild_desk.db import Database, fetch, table
 from mild_desk.errors import InvalidInput
 from mild_desk.models.enums import (
     ACTIVE_STATUSES,
@@ -22,7 +25,6 @@ from mild_desk.models.tables import (
     Appointment,
     AvailabilityTemplate,
     Closure,
-    Patient,
     Provider,
     Room,
 )
@@ -33,7 +35,7 @@ from mild_desk.rules.prep import (
 from mild_desk.rules.slots import occurrence_dates, to_utc
 from mild_desk.services.base import Actor, parse_date, require, utcnow
 from mild_desk.services.clinic import clinic_in, profile_in
-from mild_desk.services.prep_inputs import evaluate_many
+from mild_desk.services.prep_inputs import evaluate_rows
 
 MAX_BOARD_DAYS = 62
 BOARD_STATUSES = (*ACTIVE_STATUSES, AppointmentStatus.FULFILLED)
@@ -144,18 +146,8 @@ def board(
         session = tx.session
         tz = clinic_in(session).tz
         prof = profile_in(session)
-        providers = tuple(
-            LaneRead(p.id or 0, p.name)
-            for p in session.exec(
-                select(Provider).where(Provider.active == True).order_by(col(Provider.id))  # noqa: E712
-            ).all()
-        )
-        rooms = tuple(
-            LaneRead(r.id or 0, r.name)
-            for r in session.exec(
-                select(Room).where(Room.active == True).order_by(col(Room.id))  # noqa: E712
-            ).all()
-        )
+        providers = tuple(LaneRead(p.id or 0, p.name) for p in fetch(session, _PROVIDER_LANES))
+        rooms = tuple(LaneRead(r.id or 0, r.name) for r in fetch(session, _ROOM_LANES))
         rows = _appointments_between(session, first, last, tz)
         return BoardRead(
             first=first,
@@ -202,28 +194,44 @@ def short_hint(result: PrepResult) -> str:
 # --- helpers -----------------------------------------------------------------------------
 
 
+# The board's reads: statements on the tables' columns, built once (db.table says why).
+_PROVIDER, _ROOM, _APPT = table(Provider), table(Room), table(Appointment)
+_TEMPLATE, _CLOSURE = table(AvailabilityTemplate), table(Closure)
+_PROVIDER_LANES = (
+    sa.select(_PROVIDER.c.id, _PROVIDER.c.name)
+    .where(_PROVIDER.c.active == True)  # noqa: E712
+    .order_by(_PROVIDER.c.id)
+)
+_ROOM_LANES = (
+    sa.select(_ROOM.c.id, _ROOM.c.name)
+    .where(_ROOM.c.active == True)  # noqa: E712
+    .order_by(_ROOM.c.id)
+)
+_APPOINTMENTS = (
+    sa.select(_APPT)
+    .where(
+        _APPT.c.start >= sa.bindparam("lo"),
+        _APPT.c.start < sa.bindparam("hi"),
+        _APPT.c.status.in_([s.value for s in BOARD_STATUSES]),
+    )
+    .order_by(_APPT.c.start, _APPT.c.provider_id)
+)
+_TEMPLATES = sa.select(_TEMPLATE).where(_TEMPLATE.c.active == True)  # noqa: E712
+_CLOSURES = sa.select(_CLOSURE).where(
+    _CLOSURE.c.start_date <= sa.bindparam("last"), _CLOSURE.c.end_date >= sa.bindparam("first")
+)
+
+
 def _appointments_between(
     session: Session, first: date, last: date, tz: ZoneInfo
-) -> list[Appointment]:
+) -> list[Row[Any]]:
     lo = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
     hi = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
-    return list(
-        session.exec(
-            select(Appointment)
-            .where(
-                col(Appointment.start) >= lo,
-                col(Appointment.start) < hi,
-                col(Appointment.status).in_([s.value for s in BOARD_STATUSES]),
-            )
-            .order_by(col(Appointment.start), col(Appointment.provider_id))
-        ).all()
-    )
+    return list(fetch(session, _APPOINTMENTS, {"lo": lo, "hi": hi}))
 
 
 def _sessions(session: Session, first: date, last: date, tz: ZoneInfo) -> Iterable[SessionRead]:
-    templates = session.exec(
-        select(AvailabilityTemplate).where(AvailabilityTemplate.active == True)  # noqa: E712
-    ).all()
+    templates = fetch(session, _TEMPLATES).all()
     for t in templates:
         lo = max(first, t.valid_from) if t.valid_from else first
         hi = min(last, t.valid_until) if t.valid_until else last
@@ -238,9 +246,7 @@ def _sessions(session: Session, first: date, last: date, tz: ZoneInfo) -> Iterab
 
 
 def _closure_days(session: Session, first: date, last: date) -> Iterable[ClosureDay]:
-    rows = session.exec(
-        select(Closure).where(Closure.start_date <= last, Closure.end_date >= first)
-    ).all()
+    rows = fetch(session, _CLOSURES, {"first": first, "last": last}).all()
     for c in rows:
         day = max(c.start_date, first)
         while day <= min(c.end_date, last):
@@ -250,9 +256,9 @@ def _closure_days(session: Session, first: date, last: date) -> Iterable[Closure
 
 
 def _board_appointments(
-    session: Session, rows: Sequence[Appointment], now: datetime
+    session: Session, rows: Sequence[Row[Any]], now: datetime
 ) -> Iterable[BoardAppointment]:
-    for row, patient, result in evaluate_many(session, rows, now):
+    for row, patient, result in evaluate_rows(session, rows, now):
         yield _board_appointment(row, patient, result)
 
 
@@ -264,7 +270,7 @@ _SEVERITY = (
 )
 
 
-def _board_appointment(row: Appointment, patient: Patient, result: PrepResult) -> BoardAppointment:
+def _board_appointment(row: Row[Any], patient: Row[Any], result: PrepResult) -> BoardAppointment:
     summary: dict[RequirementKey, RequirementStatus] = {}
     for req in result.requirements:
         worst = summary.get(req.key)

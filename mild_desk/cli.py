@@ -132,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    desktop = _desktop_start(argv)
+    if desktop is not None:  # the usual start: no need to build the commands' parser (~20 ms)
+        from mild_desk.ui.launch import launch
+
+        return launch(desktop.db)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -168,6 +173,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     finally:
         ctx.close()
+
+
+def _desktop_start(argv: list[str]) -> argparse.Namespace | None:
+    """What the parser makes of `mild-desk`, `mild-desk --db VALUE` or `--db=VALUE` (no command:
+    the desktop app); None for anything else, which the parser reads."""
+    if not argv:
+        return argparse.Namespace(db=None)
+    if len(argv) == 1 and argv[0].startswith("--db="):
+        return argparse.Namespace(db=argv[0].removeprefix("--db="))
+    if len(argv) == 2 and argv[0] == "--db" and not argv[1].startswith("-"):
+        return argparse.Namespace(db=argv[1])
+    return None
 
 
 def _print(ctx: Context, result: Any) -> None:

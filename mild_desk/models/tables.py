@@ -41,7 +41,14 @@ def _enum(cls: type[enum.StrEnum], *, nullable: bool = False, index: bool = Fals
     return Column(sa_type, nullable=nullable, index=index)
 
 
-class ClinicSettings(SQLModel, table=True):
+class _Table(SQLModel):
+    """What every table shares: pydantic builds a table's validator when one is first used (only
+    clinic.initialise validates, on a new database), not at import: ~8 ms less at each start."""
+
+    model_config = {"defer_build": True}
+
+
+class ClinicSettings(_Table, table=True):
     """The clinic: one row (id 1)."""
 
     __tablename__ = "clinic_settings"
@@ -55,7 +62,7 @@ class ClinicSettings(SQLModel, table=True):
     backup_keep_days: int = 14
 
 
-class ProcedureProfile(SQLModel, table=True):
+class ProcedureProfile(_Table, table=True):
     """The MILD procedure profile: one row (id 1); defaults in resources/procedure_profile.toml."""
 
     __tablename__ = "procedure_profile"
@@ -74,7 +81,7 @@ class ProcedureProfile(SQLModel, table=True):
     daily_case_cap: int | None = None
 
 
-class User(SQLModel, table=True):
+class User(_Table, table=True):
     __tablename__ = "user_account"
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, index=True)
@@ -87,7 +94,7 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts())
 
 
-class Provider(SQLModel, table=True):
+class Provider(_Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
     user_id: int | None = Field(default=None, foreign_key="user_account.id")
@@ -95,13 +102,13 @@ class Provider(SQLModel, table=True):
     active: bool = True
 
 
-class Room(SQLModel, table=True):
+class Room(_Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
     active: bool = True
 
 
-class AvailabilityTemplate(SQLModel, table=True):
+class AvailabilityTemplate(_Table, table=True):
     __tablename__ = "availability_template"
     id: int | None = Field(default=None, primary_key=True)
     provider_id: int = Field(foreign_key="provider.id", index=True)
@@ -116,7 +123,7 @@ class AvailabilityTemplate(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts())
 
 
-class Closure(SQLModel, table=True):
+class Closure(_Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     provider_id: int | None = Field(default=None, foreign_key="provider.id")
     start_date: date = Field(index=True)
@@ -125,7 +132,7 @@ class Closure(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts())
 
 
-class Patient(SQLModel, table=True):
+class Patient(_Table, table=True):
     __table_args__ = (
         Index("ix_patient_search", "search_last", "search_first"),
         Index("ix_patient_dob", "dob"),
@@ -148,7 +155,7 @@ class Patient(SQLModel, table=True):
     search_first: str = ""
 
 
-class ImagingStudy(SQLModel, table=True):
+class ImagingStudy(_Table, table=True):
     __tablename__ = "imaging_study"
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
@@ -161,7 +168,7 @@ class ImagingStudy(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="user_account.id")
 
 
-class MedicationEntry(SQLModel, table=True):
+class MedicationEntry(_Table, table=True):
     __tablename__ = "medication_entry"
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
@@ -173,7 +180,7 @@ class MedicationEntry(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="user_account.id")
 
 
-class LabResult(SQLModel, table=True):
+class LabResult(_Table, table=True):
     __tablename__ = "lab_result"
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
@@ -183,7 +190,7 @@ class LabResult(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="user_account.id")
 
 
-class Appointment(SQLModel, table=True):
+class Appointment(_Table, table=True):
     __table_args__ = (
         Index("ix_appointment_provider_start", "provider_id", "start"),
         Index("ix_appointment_room_start", "room_id", "start"),
@@ -212,7 +219,7 @@ class Appointment(SQLModel, table=True):
     updated_by: int | None = Field(default=None, foreign_key="user_account.id")
 
 
-class Driver(SQLModel, table=True):
+class Driver(_Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     appointment_id: int = Field(foreign_key="appointment.id", unique=True)
     name: str
@@ -222,7 +229,7 @@ class Driver(SQLModel, table=True):
     updated_by: int | None = Field(default=None, foreign_key="user_account.id")
 
 
-class PrescriberClearance(SQLModel, table=True):
+class PrescriberClearance(_Table, table=True):
     __tablename__ = "prescriber_clearance"
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
@@ -233,7 +240,7 @@ class PrescriberClearance(SQLModel, table=True):
     recorded_by: int | None = Field(default=None, foreign_key="user_account.id")
 
 
-class Override(SQLModel, table=True):
+class Override(_Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     appointment_id: int = Field(foreign_key="appointment.id", index=True)
     requirement_key: RequirementKey = Field(sa_column=_enum(RequirementKey))
@@ -242,7 +249,7 @@ class Override(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts())
 
 
-class ChecklistEvent(SQLModel, table=True):
+class ChecklistEvent(_Table, table=True):
     """One tick of a day-of checklist item; a change of mind is a new row, never an update."""
 
     __tablename__ = "checklist_event"
@@ -255,7 +262,7 @@ class ChecklistEvent(SQLModel, table=True):
     at: datetime = Field(sa_column=_ts())
 
 
-class WaitlistEntry(SQLModel, table=True):
+class WaitlistEntry(_Table, table=True):
     __tablename__ = "waitlist_entry"
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
@@ -268,7 +275,7 @@ class WaitlistEntry(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts())
 
 
-class CallNote(SQLModel, table=True):
+class CallNote(_Table, table=True):
     """A reminder call made from the worklist, with its outcome."""
 
     __tablename__ = "call_note"
@@ -280,7 +287,7 @@ class CallNote(SQLModel, table=True):
     at: datetime = Field(sa_column=_ts())
 
 
-class AuditEvent(SQLModel, table=True):
+class AuditEvent(_Table, table=True):
     """Append-only, hash-chained record of every change and every print."""
 
     __tablename__ = "audit_event"
@@ -298,7 +305,7 @@ class AuditEvent(SQLModel, table=True):
     hash: str
 
 
-class AuditHead(SQLModel, table=True):
+class AuditHead(_Table, table=True):
     """The chain tip (one row): `audit verify` sees a deleted last event; appends serialise here."""
 
     __tablename__ = "audit_head"

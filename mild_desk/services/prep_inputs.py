@@ -3,7 +3,7 @@
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -42,9 +42,11 @@ from mild_desk.rules.prep import (
     med_conditions,
     parse_profile,
 )
-from mild_desk.services.availability import Window
 from mild_desk.services.base import local_text
 from mild_desk.services.clinic import clinic_in, profile_in
+
+if TYPE_CHECKING:  # loaded by the booking path that asks (the board does not)
+    from mild_desk.services.availability import Window
 
 
 def profile_values(session: Session) -> ProfileValues:
@@ -239,7 +241,7 @@ def condition_flags(session: Session, patient_id: int) -> frozenset[str]:
     return frozenset(flags) | med_conditions(med_inputs(session, patient_id), hold_table())
 
 
-def feasibility_window(session: Session, patient_id: int, now: datetime) -> Window:
+def feasibility_window(session: Session, patient_id: int, now: datetime) -> "Window":
     """Where the patient's prep allows a procedure: after every fixed hold can be complete,
     and (when imaging is on file) no later than the day its validity ends."""
     tz = clinic_in(session).tz
@@ -251,6 +253,8 @@ def feasibility_window(session: Session, patient_id: int, now: datetime) -> Wind
     if imaging:
         until = imaging_valid_until(imaging, profile_values(session), now.astimezone(tz).date())
         not_after = _day_end(until, tz) if until else now
+    from mild_desk.services.availability import Window
+
     return Window(not_before=earliest, not_after=not_after)
 
 

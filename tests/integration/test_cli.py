@@ -221,6 +221,37 @@ def test_launching_without_a_display_says_so_in_one_line(tmp_path: Path) -> None
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--db", "x.sqlite3"],
+        ["--db=x.sqlite3"],
+        ["--db="],
+        ["--db", ""],
+        ["--db", "init"],
+        ["--user", "ada"],
+        ["--db", "x.sqlite3", "--user", "ada"],
+    ],
+)
+def test_no_command_starts_the_desktop_app_with_the_database_the_parser_reads(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    """The usual start skips building the parser: it must read `--db` exactly as the parser."""
+    from mild_desk import cli
+    from mild_desk.ui import launch
+
+    started: list[str | None] = []
+
+    def fake_launch(db_arg: str | None) -> int:
+        started.append(db_arg)
+        return 0
+
+    monkeypatch.setattr(launch, "launch", fake_launch)
+    assert main(argv) == 0
+    assert started == [cli.build_parser().parse_args(argv).db]
+
+
 @pytest.fixture
 def broken_hold_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """resources/ as read with a negative hold in the hold table's first row."""

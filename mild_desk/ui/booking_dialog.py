@@ -334,6 +334,7 @@ class BookingDialog(QDialog):
         """Say which rule refused, and offer the earliest feasible slot."""
         text = f"Not booked. {error_text(exc)}"
         if exc.field == "imaging" and not self.pending.isChecked():
+            text = text if text.endswith((".", "?", "!")) else f"{text}."  # a second sentence
             text += " You can tick 'Hold as pending' to keep the slot until the imaging arrives."
         self.error.show_error(text)
         assert self._patient is not None

@@ -97,7 +97,7 @@ def test_a_refusal_says_which_rule_and_offers_the_earliest_slot(
     assert dialog.result() != QDialog.DialogCode.Accepted
     assert dialog.error.isVisible()
     assert dialog.error.text().startswith("Not booked. Imaging: no MRI or CT")
-    assert "Hold as pending" in dialog.error.text()
+    assert "as pending. You can tick 'Hold as pending'" in dialog.error.text()  # two sentences
     assert dialog.suggestion.isVisible()
     assert "Earliest feasible slot: Tue 3 Nov 2026 09:15" in dialog.suggestion_label.text()
     assert demo_clinic.dump() == before

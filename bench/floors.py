@@ -4,7 +4,7 @@ same run so that the ratios hold on a noisy machine."""
 import io
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,33 @@ def book_raw(
         conn.execute("ROLLBACK")
         raise
     return int(cursor.lastrowid or 0)
+
+
+def book_raw_samples(
+    conn: sqlite3.Connection, slots: Iterator[Any], runs: int, *, first: int, patients: int
+) -> list[float]:
+    """ms per `book_raw` into the next free `slots` (objects with provider_id, room_id and
+    start), patient `1 + (n * 211) % patients` for n from `first`; a slot whose patient is busy
+    then is skipped, as the service's refusals are."""
+    samples: list[float] = []
+    patient = first
+    for slot in slots:
+        if len(samples) >= runs:
+            break
+        patient += 1
+        started = time.perf_counter()
+        try:
+            book_raw(
+                conn,
+                patient_id=1 + (patient * 211) % patients,
+                provider_id=slot.provider_id,
+                room_id=slot.room_id,
+                start=slot.start,
+            )
+        except ValueError:
+            continue
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
 
 
 def reportlab_two_pages() -> bytes:

@@ -258,23 +258,7 @@ def scheduling(
             continue
         booking.append((time.perf_counter() - started) * 1000)
     conn = floors.raw_connection(path)
-    raw: list[float] = []
-    for slot in slots:
-        if len(raw) >= runs:
-            break
-        patient += 1
-        started = time.perf_counter()
-        try:
-            floors.book_raw(
-                conn,
-                patient_id=1 + (patient * 211) % patients_n,
-                provider_id=slot.provider_id,
-                room_id=slot.room_id,
-                start=slot.start,
-            )
-        except ValueError:
-            continue
-        raw.append((time.perf_counter() - started) * 1000)
+    raw = floors.book_raw_samples(conn, slots, runs, first=patient, patients=patients_n)
     conn.close()
     return (
         Row("4. first 10 feasible slots, next 180 days (slot finder)", finder, target=20),

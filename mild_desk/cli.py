@@ -111,6 +111,20 @@ class _Parser(argparse.ArgumentParser):
         sys.stderr.write(f"{self.prog}: {message} (see --help)\n")
         raise SystemExit(2)
 
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """As argparse, but a value starting with '-' given for an optional positional (the
+        checklist's item, say) is named as that value, not left over as an unknown option."""
+        parsed, extras = super().parse_known_args(args, namespace)
+        stray = next((a for a in extras if a.startswith("-")), None)
+        for action in self._actions:
+            if stray is None or action.option_strings or action.nargs != "?":
+                continue
+            if getattr(parsed, action.dest, None) is None:
+                self.error(f"argument {action.dest}: {stray!r} starts with '-', read as an option")
+        return parsed, extras
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mild-desk", description=__doc__)

@@ -174,6 +174,26 @@ def test_usage_errors_are_one_line(capsys, clinic_db: Clinic) -> None:
     assert capsys.readouterr().err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["checklist", "1", "tick", "-:", "--state", "confirmed"], "argument item: '-:'"),
+        (["checklist", "1", "-x"], "argument verb: '-x'"),
+    ],
+)
+def test_a_dash_value_for_an_optional_positional_names_it(
+    capsys, clinic_db: Clinic, args: list[str], named: str
+) -> None:
+    """argparse leaves it over as an unknown option ("unrecognized arguments: -:"), which names
+    no field; found by the fuzzing."""
+    with pytest.raises(SystemExit) as info:
+        main(["--db", clinic_db.url, *args])
+    assert info.value.code == 2
+    assert capsys.readouterr().err == (
+        f"mild-desk checklist: {named} starts with '-', read as an option (see --help)\n"
+    )
+
+
 def test_audit_verify_exit_codes(capsys, clinic_db: Clinic) -> None:
     assert run(capsys, clinic_db, "audit", "verify", user=None)[0] == 0
     clinic_db.execute("UPDATE audit_event SET action = 'x' WHERE id = 2")

@@ -4,7 +4,7 @@ same run so that the ratios hold on a noisy machine."""
 import io
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -132,10 +132,9 @@ def reportlab_two_pages() -> bytes:
     return out.getvalue()
 
 
-def table_grab_samples(
-    rows: Sequence[Sequence[str]], runs: int, size: tuple[int, int]
-) -> list[float]:
-    """ms per grab() of a bare QTableView over `rows` (a QApplication must exist)."""
+def bare_table(rows: Sequence[Sequence[str]], size: tuple[int, int]) -> Any:
+    """A bare QTableView over `rows`, shown at `size` and painted once (a QApplication must
+    exist); the caller closes it."""
     from PySide6.QtCore import (  # noqa: TID251 (the floor of the UI benchmarks)
         QAbstractTableModel,
         QModelIndex,
@@ -158,16 +157,24 @@ def table_grab_samples(
                 return rows[index.row()][index.column()]
             return None
 
-    model = Rows()
     view = QTableView()
-    view.setModel(model)
+    view.setModel(Rows(view))
     view.resize(*size)
     view.show()
     view.grab()  # warm the glyph cache, as the board bench does
-    samples = []
+    return view
+
+
+def in_turns(
+    app: Callable[[], object], floor: Callable[[], object], runs: int
+) -> tuple[list[float], list[float]]:
+    """ms per call of `app` and of `floor`, called in turns, so that a slow spell of the host
+    weighs on both alike."""
+    app_samples: list[float] = []
+    floor_samples: list[float] = []
     for _ in range(runs):
-        started = time.perf_counter()
-        view.grab()
-        samples.append((time.perf_counter() - started) * 1000)
-    view.close()
-    return samples
+        for fn, samples in ((app, app_samples), (floor, floor_samples)):
+            started = time.perf_counter()
+            fn()
+            samples.append((time.perf_counter() - started) * 1000)
+    return app_samples, floor_samples

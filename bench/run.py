@@ -168,10 +168,11 @@ def week_view(folder: Path, now: datetime, runs: int) -> Row:
     monday = now.date() + timedelta(days=7 - now.weekday())
     board, read, db, count = open_week_board(folder / "week.sqlite3", monday, now)
     board.grab()  # warm the glyph cache
-    paints = [timed(board.grab) for _ in range(runs)]
     fields = [f.name for f in dataclasses.fields(read.appointments[0])][:10]
     rows = [[str(getattr(a, f)) for f in fields] for a in read.appointments]
-    floor = floors.table_grab_samples(rows, runs, (1920, 1080))
+    bare = floors.bare_table(rows, (1920, 1080))
+    paints, floor = floors.in_turns(board.grab, bare.grab, runs)
+    bare.close()
     board.shutdown()
     board.close()
     db.dispose()
@@ -237,8 +238,12 @@ def scheduling(
             )
         )
     free = prep.feasible_slots(db, sched, mrn="B0000000", date_from=today, date_to=horizon, now=now)  # type: ignore[arg-type]
+    # The service and the floor take turns (one booking each) on the same file, so that a
+    # slow spell of the host weighs on both alike.
     booking: list[float] = []
+    raw: list[float] = []
     slots = iter(free)
+    conn = floors.raw_connection(path)
     patient = 0
     while len(booking) < runs:
         slot = next(slots)
@@ -257,8 +262,8 @@ def scheduling(
         except Refused:  # the patient is busy elsewhere at that time: not a booking
             continue
         booking.append((time.perf_counter() - started) * 1000)
-    conn = floors.raw_connection(path)
-    raw = floors.book_raw_samples(conn, slots, runs, first=patient, patients=patients_n)
+        patient += 1
+        raw += floors.book_raw_samples(conn, slots, 1, first=patient, patients=patients_n)
     conn.close()
     return (
         Row("4. first 10 feasible slots, next 180 days (slot finder)", finder, target=20),
@@ -282,8 +287,9 @@ def printing(runs: int) -> tuple[Row, Row]:
     one, packet, _ = prepare()
     render.checklist_pdf(one)  # warm: fonts registered, modules imported
     floors.reportlab_two_pages()
-    checklist = [timed(lambda: render.checklist_pdf(one)) for _ in range(runs)]
-    bare = [timed(floors.reportlab_two_pages) for _ in range(runs)]
+    checklist, bare = floors.in_turns(
+        lambda: render.checklist_pdf(one), floors.reportlab_two_pages, runs
+    )
     day = [timed(lambda: render.day_packet_pdf(packet)) for _ in range(max(1, runs // 5))]
     return (
         Row("6a. checklist PDF (vs bare reportlab 2 pages)", checklist, bare, target=15),

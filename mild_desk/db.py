@@ -1,7 +1,9 @@
 """Engine, transactions and schema upgrades for SQLite (default) or any SQLAlchemy URL."""
 
 import os
-from collections.abc import Iterator, Mapping
+import weakref
+from collections import namedtuple
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -9,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    CursorResult,
     Engine,
     Executable,
     Table,
@@ -18,9 +19,18 @@ from sqlalchemy import (
     inspect,
     text,
 )
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    MultipleResultsFound,
+    NoResultFound,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.pool import QueuePool, StaticPool
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement, ReturnsRows, UpdateBase
 from sqlmodel import Session, SQLModel
 
 from mild_desk.errors import InvalidInput, Refused
@@ -150,7 +160,11 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_on_begin(conn: Any) -> None:
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+    sql = f"BEGIN {mode}"
+    try:  # straight to the driver (see fetch); a lock timeout still reads as SQLAlchemy's error
+        conn.connection.dbapi_connection.execute(sql)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, (), exc, Exception, dialect=conn.dialect) from exc
 
 
 @dataclass
@@ -163,15 +177,180 @@ class Transaction:
         self.session.commit()
 
 
-def fetch(
-    session: Session, stmt: Executable, params: Mapping[str, Any] | None = None
-) -> CursorResult[*tuple[Any, ...]]:
+class Rows:
+    """A statement's rows, read to the end (each a named tuple: by position or by name)."""
+
+    __slots__ = ("_rows", "rowcount")
+
+    def __init__(self, rows: Sequence[Any], rowcount: int) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._rows)
+
+    def all(self) -> list[Any]:
+        return list(self._rows)
+
+    def first(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def one(self) -> Any:
+        if len(self._rows) != 1:
+            raise (
+                NoResultFound("expected one row")
+                if not self._rows
+                else MultipleResultsFound("expected one row")
+            )
+        return self._rows[0]
+
+    def scalar(self) -> Any:
+        return self._rows[0][0] if self._rows else None
+
+    def scalar_one(self) -> Any:
+        return self.one()[0]
+
+
+def fetch(session: Session, stmt: Executable, params: Mapping[str, Any] | None = None) -> Rows:
     """Run a statement built once (module level, with bind parameters) on the unit of work's
     connection: plain rows, no ORM objects and no statement built per call, which is most of
-    the cost of a small query. The hot paths (booking, the slot finder) read this way. Pending
-    ORM changes are flushed first, as Session.execute would do."""
+    the cost of a small query. The hot paths (booking, the slot finder, the start) read this
+    way. Pending ORM changes are flushed first, as Session.execute would do.
+
+    On SQLite the statement is compiled once and then sent straight to the driver, with the
+    column types' own conversions: SQLAlchemy's execution layer (events, execution context,
+    result objects) costs 30-50 µs a statement, more than SQLite takes to answer most of them.
+    Statements that must be compiled per call (IN lists), any other database, and an engine
+    with statement listeners (tests and benchmarks that count statements) take SQLAlchemy's
+    own path."""
     session.flush()
-    return session.connection().execute(stmt, dict(params or {}))
+    values = params or {}
+    info = session.info
+    nested = session.get_nested_transaction()
+    conn, direct, since = info.get(_CONNECTION) or (None, False, None)
+    # Ask the session again after a commit or rollback (the connection went back to the pool),
+    # inside or after a savepoint (the session emits SAVEPOINT when it hands the connection
+    # out) and after an error (the session refuses until rolled back).
+    if (
+        conn is None
+        or conn.closed
+        or conn.invalidated
+        or since is not nested
+        or not session.is_active
+    ):
+        conn = session.connection()
+        dispatch = conn.dispatch
+        counted = dispatch.before_cursor_execute or dispatch.after_cursor_execute
+        direct = conn.dialect.name == "sqlite" and not counted
+        info[_CONNECTION] = conn, direct, nested
+    prepared = _prepared(stmt, conn.dialect, values) if direct else None
+    if prepared is None:
+        result = conn.execute(stmt, dict(values))
+        rows = result.all() if result.returns_rows else []
+        return Rows(rows, result.rowcount)
+    return prepared.run(conn.connection.dbapi_connection, values)
+
+
+# In Session.info: the unit of work's Connection, whether statements may skip SQLAlchemy, and
+# the savepoint it was handed out in.
+_CONNECTION = "mild_desk.connection"
+
+
+class _Prepared:
+    """One statement compiled for SQLite, with its parameters' and columns' conversions."""
+
+    __slots__ = ("binds", "dialect", "results", "row", "sql")
+
+    def __init__(self, compiled: SQLCompiler, columns: Sequence[Any], dialect: Dialect) -> None:
+        self.sql = compiled.string
+        self.dialect = dialect
+        # Each positional parameter: its key in the caller's params, its name, its value when
+        # not given (a literal written into the statement, or _REQUIRED) and its conversion.
+        self.binds = tuple(
+            (
+                bind.key,
+                name,
+                _REQUIRED if bind.required else bind.value,
+                bind.type.dialect_impl(dialect).bind_processor(dialect),
+            )
+            for name in compiled.positiontup or ()
+            for bind in (compiled.binds[name],)
+        )
+        # A named tuple, with `_mapping` as SQLAlchemy's rows have it (by column name).
+        plain = namedtuple("Row", [c.key for c in columns], rename=True)  # type: ignore[misc]
+        self.row: Any = type(
+            "Row", (plain,), {"__slots__": (), "_mapping": property(plain._asdict)}
+        )
+        processors = tuple(
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
+        )
+        self.results = processors if any(processors) else None
+
+    def run(self, dbapi_connection: Any, params: Mapping[str, Any]) -> Rows:
+        values: list[Any] = []
+        cursor = dbapi_connection.cursor()
+        try:
+            for key, name, constant, process in self.binds:
+                value = params[key] if key in params else params.get(name, constant)
+                if value is _REQUIRED:
+                    raise KeyError(f"a value is required for bind parameter {key!r}")
+                values.append(value if process is None else process(value))
+            cursor.execute(self.sql, values)
+            raw = cursor.fetchall() if cursor.description else []
+            rowcount = cursor.rowcount
+        except Exception as exc:  # as SQLAlchemy reports it: IntegrityError, StatementError...
+            raise DBAPIError.instance(
+                self.sql,
+                values,
+                exc,
+                self.dialect.loaded_dbapi.Error,
+                hide_parameters=True,
+                dialect=self.dialect,
+            ) from exc
+        finally:
+            cursor.close()
+        make = self.row._make
+        processors = self.results
+        if processors is None:
+            return Rows([make(r) for r in raw], rowcount)
+        return Rows(
+            [make([p(v) if p else v for p, v in zip(processors, r, strict=True)]) for r in raw],
+            rowcount,
+        )
+
+
+_REQUIRED = object()  # a bind parameter the caller must give
+_PREPARED: "weakref.WeakKeyDictionary[Executable, dict[Any, _Prepared | None]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _prepared(stmt: Executable, dialect: Dialect, params: Mapping[str, Any]) -> _Prepared | None:
+    """`stmt` compiled once for SQLite, or None when it must take SQLAlchemy's path."""
+    if not isinstance(stmt, ClauseElement):
+        return None
+    by_keys = _PREPARED.get(stmt)
+    if by_keys is None:
+        by_keys = _PREPARED[stmt] = {}
+    dml = isinstance(stmt, UpdateBase)
+    # An INSERT or UPDATE sets the columns it is given: its SQL depends on the params' keys.
+    keys = tuple(sorted(params)) if dml else None
+    if keys in by_keys:
+        return by_keys[keys]
+    compiled = stmt.compile(dialect=dialect, column_keys=None if keys is None else list(keys))
+    assert isinstance(compiled, SQLCompiler)
+    simple = (
+        dialect.positional
+        and not compiled.literal_execute_params
+        and not compiled.post_compile_params
+        and not compiled.insert_prefetch
+        and not compiled.update_prefetch
+        and all(b.callable is None for b in compiled.binds.values())
+    )
+    columns: list[Any] = list(stmt.exported_columns) if isinstance(stmt, ReturnsRows) else []
+    found = _Prepared(compiled, columns, dialect) if simple else None
+    by_keys[keys] = found
+    return found
 
 
 def table(model: type[SQLModel]) -> Table:

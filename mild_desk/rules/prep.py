@@ -7,6 +7,7 @@
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -284,6 +285,7 @@ def imaging_valid_until(
     return best
 
 
+@lru_cache(maxsize=4096)  # each booking and readiness check asks again; relativedelta is slow
 def study_valid_until(study_date: date, months: int) -> date:
     """Last procedure date for which a study is within `months` calendar months.
 

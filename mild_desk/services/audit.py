@@ -67,8 +67,8 @@ def record(
         "prev_hash": prev_hash,
     }
     digest = event_hash(**fields)  # type: ignore[arg-type]
-    conn = session.connection()
-    conn.execute(
+    fetch(
+        session,
         _APPEND,
         {
             "id": seq + 1,
@@ -84,7 +84,7 @@ def record(
             "hash": digest,
         },
     )
-    conn.execute(_NEW_HEAD if head is None else _MOVE_HEAD, {"seq": seq + 1, "hash": digest})
+    fetch(session, _NEW_HEAD if head is None else _MOVE_HEAD, {"seq": seq + 1, "hash": digest})
     # Ids only: names, birth dates and phone numbers stay in the database.
     _log.info(
         "%s %s %s by user %s (event %d)",

@@ -2,16 +2,33 @@
 
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlmodel import col
 
-from mild_desk.db import Database
+from mild_desk.db import Database, fetch
 from mild_desk.errors import InvalidInput
 from mild_desk.models.enums import AppointmentStatus, RequirementKey, RequirementStatus
-from mild_desk.services import clinic, demo, panel_view, prep, users, views
+from mild_desk.models.tables import Provider
+from mild_desk.services import (
+    appointments,
+    audit,
+    availability,
+    clinic,
+    demo,
+    panel_view,
+    patients,
+    prep,
+    prep_inputs,
+    users,
+    views,
+)
 from mild_desk.services.base import Actor
 
 NOW = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)  # Monday 09:00 in New York
@@ -157,3 +174,99 @@ def test_panel_gathers_facts_prep_checklist_and_history(demo_db: Database) -> No
     assert {r.key for r in panel.prep.requirements} == set(RequirementKey)
     assert panel.checklist
     assert [h.action for h in panel.history][:1] == ["appointment.book"]
+
+
+def _both_ways(db: Database, stmt: Any, params: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    """`stmt`'s rows through db.fetch's direct path, and through SQLAlchemy's own (which fetch
+    takes while a statement listener is on the engine)."""
+    with db.read() as tx:
+        direct = fetch(tx.session, stmt, params).all()
+    event.listen(db.engine, "before_cursor_execute", _ignore)
+    try:
+        with db.read() as tx:
+            through = fetch(tx.session, stmt, params).all()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", _ignore)
+    return direct, through
+
+
+def _ignore(*_args: object) -> None:
+    pass
+
+
+def test_fetch_reads_the_same_rows_as_sqlalchemy(demo_db: Database) -> None:
+    """The direct path (statements compiled once, sent to sqlite3 with the column types' own
+    conversions) gives what SQLAlchemy gives: aware UTC datetimes, dates, times, enums, booleans,
+    NULLs and labelled columns, by position and by name."""
+    lo, hi = NOW - timedelta(days=60), NOW + timedelta(days=60)
+    cases: list[tuple[Any, dict[str, Any]]] = [
+        (appointments._READ_BETWEEN, {"lo": lo, "hi": hi}),
+        (appointments._READ_NAMES, {"patient_id": 3, "provider_id": 1, "room_id": 1}),
+        (views._APPOINTMENTS, {"lo": lo, "hi": hi}),
+        (views._TEMPLATES, {}),
+        (views._PROVIDER_LANES, {}),
+        (availability._TEMPLATES, {}),
+        (availability._PROVIDER_CAPS, {}),
+        (availability._ACTIVE_BUSY, {"start": lo, "end": hi, "since": lo - timedelta(days=1)}),
+        (availability._CLOSURE_SPECS, {"first": MONDAY, "last": MONDAY + timedelta(days=90)}),
+        (clinic._CLINIC_ROW, {}),
+        (clinic._PROFILE_ROW, {}),
+        (users._BY_USERNAME, {"name": "sam"}),
+        (patients._ID_BY_MRN, {"mrn": "MRN10003"}),
+        (audit._HEAD, {}),
+    ]
+    cases += [
+        (s, {"patient_id": p})
+        for s in (prep_inputs._IMAGING, prep_inputs._ACTIVE_MEDS, prep_inputs._LABS)
+        for p in range(1, 13)
+    ]
+    kinds: set[type] = set()
+    for stmt, params in cases:
+        direct, through = _both_ways(demo_db, stmt, params)
+        assert direct == [tuple(r) for r in through], stmt
+        assert [r._mapping for r in direct] == [dict(r._mapping) for r in through], stmt
+        for row in direct:
+            kinds |= {type(v) for v in row}
+            for value in row:
+                if isinstance(value, datetime):
+                    assert value.tzinfo is UTC
+    assert {datetime, date, time, bool, int, float, str, type(None), AppointmentStatus} <= kinds
+
+
+def test_fetch_reports_driver_errors_as_sqlalchemy_does(demo_db: Database) -> None:
+    """A constraint broken on the direct path raises SQLAlchemy's IntegrityError (what the
+    services catch), a naive datetime its StatementError; nothing of either is kept."""
+    head = _both_ways(demo_db, audit._HEAD, {})[0]
+    with demo_db.write() as tx:
+        taken = {"seq": 1, "hash": "x"}
+        with pytest.raises(IntegrityError):  # the head row exists: its id is taken
+            fetch(tx.session, audit._NEW_HEAD, taken)
+    with demo_db.write() as tx, pytest.raises(StatementError, match="naive datetime"):
+        fetch(tx.session, views._APPOINTMENTS, {"lo": datetime(2026, 1, 1), "hi": NOW})
+    with demo_db.read() as tx, pytest.raises(StatementError, match="'name'"):
+        fetch(tx.session, users._BY_USERNAME, {})  # a parameter left out is not read as NULL
+    assert _both_ways(demo_db, audit._HEAD, {})[0] == head
+
+
+def _move_then_fail(session: Any) -> None:
+    with session.begin_nested():
+        fetch(session, audit._MOVE_HEAD, {"seq": 1001, "hash": "undone"})
+        fetch(session, audit._NEW_HEAD, {"seq": 1, "hash": "x"})  # the head row exists
+
+
+def test_fetch_follows_the_unit_of_work_across_commits(demo_db: Database) -> None:
+    """fetch keeps the unit of work's connection between statements; after a commit it takes
+    the session's next one (the first is back in the pool), inside a savepoint it works within
+    the savepoint, and an IN list still works."""
+    by_ids = sa.select(Provider.id).where(col(Provider.id).in_(sa.bindparam("ids", expanding=True)))
+    with demo_db.write() as tx:
+        fetch(tx.session, audit._MOVE_HEAD, {"seq": 999, "hash": "moved"})
+        tx.commit()
+        assert fetch(tx.session, audit._HEAD, {}).first() == (999, "moved")
+        assert [r.id for r in fetch(tx.session, by_ids, {"ids": [1, 2, 99]})] == [1, 2]
+        fetch(tx.session, audit._MOVE_HEAD, {"seq": 1000, "hash": "kept"})
+        with pytest.raises(IntegrityError):  # undone to the savepoint
+            _move_then_fail(tx.session)
+        assert fetch(tx.session, audit._HEAD, {}).first() == (1000, "kept")
+        tx.commit()
+    assert _both_ways(demo_db, audit._HEAD, {})[0] == [(1000, "kept")]

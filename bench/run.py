@@ -374,7 +374,7 @@ def main() -> int:
         if hasattr(os, "sync"):
             os.sync()
         print(f"big clinic built in {built['big']:.1f} s: {counts}", flush=True)
-        first, memory = startup(big, day, 1 if quick else 5)
+        first, memory = startup(big, day, 1 if quick else 9)
         rows.append(first)
         print(*table([first])[2:], sep="\n", flush=True)
         finder, booking = scheduling(

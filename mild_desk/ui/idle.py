@@ -36,11 +36,20 @@ class IdleTimer(QObject):
         if self._timer.isActive():
             self._timer.start()
 
-    def start(self) -> None:
+    def start(self, *, watch: bool = True) -> None:
+        """Count from now. `watch` False: count, but see input only from `watch()` on."""
+        self._timer.start()
+        if watch:
+            self.watch()
+
+    def watch(self) -> None:
+        """See the application's input from now on, and count from now (so that input not seen
+        before can only make the lock come later, never earlier). Nothing once stopped."""
         app = QApplication.instance()
-        if isinstance(app, QApplication) and self._app is None:
-            self._app = app
-            app.installEventFilter(self)
+        if not self._timer.isActive() or not isinstance(app, QApplication) or self._app:
+            return
+        self._app = app
+        app.installEventFilter(self)
         self._timer.start()
 
     def stop(self) -> None:

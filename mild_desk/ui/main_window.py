@@ -83,7 +83,10 @@ class MainWindow(QMainWindow):
         self._connect_signals()
         self._apply_role()
         self._size_to_screen()
-        self.idle.start()
+        # The idle lock counts from now but sees input from the first board on: the window's
+        # first moments send thousands of events, each a call into Python through its filter.
+        self.idle.start(watch=False)
+        self.board.loaded.connect(self.idle.watch, Qt.ConnectionType.SingleShotConnection)
         self.board.refresh()
 
     # --- public -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pytestqt.qtbot import QtBot
 from mild_desk.rules.permissions import allowed
 from mild_desk.services import demo
 from mild_desk.services.base import Actor
+from mild_desk.ui.idle import IdleTimer
 from mild_desk.ui.main_window import LoginDialog, MainWindow
 from tests.ui.conftest import DEMO_USERS, TUESDAY, Demo
 
@@ -116,3 +117,21 @@ def test_input_postpones_the_lock_and_another_user_may_take_over(
     assert window.actor.username == "sam"
     assert window.appointment_actions.new_booking.isVisible()
     assert "scheduler" in window.identity.text()
+
+
+def test_idle_watch_counts_from_when_it_starts_seeing_input(qtbot: QtBot) -> None:
+    """The window counts idle time from its start but sees input only from its first board on
+    (the start's own events skip the filter): watching restarts the count, so input it could
+    not see makes the lock later, never earlier. A stopped timer is not watched again."""
+    idle = IdleTimer(1_000)
+    idle.start(watch=False)
+    qtbot.wait(700)
+    idle.watch()
+    qtbot.wait(500)  # 1.2 s after start: it would have fired without the restart
+    assert idle.active
+    with qtbot.waitSignal(idle.timed_out, timeout=5_000):
+        pass
+    idle.start()
+    idle.stop()
+    idle.watch()
+    assert not idle.active

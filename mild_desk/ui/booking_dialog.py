@@ -351,9 +351,19 @@ class BookingDialog(QDialog):
         except DomainError:
             earliest = []
         if earliest:
-            when = moment_text(earliest[0].start, self.ctx.tz, with_year=True)
-            name = self._names["provider"].get(earliest[0].provider_id, "")
-            self.suggestion_label.setText(f"Earliest feasible slot: {when} with {name}.")
+            first = earliest[0]
+            when = moment_text(first.start, self.ctx.tz, with_year=True)
+            name = self._names["provider"].get(first.provider_id, "")
+            # The finder leaves imaging not yet on file to a pending hold: when it offers the
+            # very slot just refused for imaging, say that it takes the hold.
+            tried = self.selected_slot()
+            same = tried is not None and (tried.start, tried.provider_id) == (
+                first.start,
+                first.provider_id,
+            )
+            pending = same and exc.field == "imaging"
+            what = "Earliest slot, held as pending" if pending else "Earliest feasible slot"
+            self.suggestion_label.setText(f"{what}: {when} with {name}.")
             self.suggestion.show()
             today = self.ctx.today()
             self.from_date.blockSignals(True)

@@ -99,7 +99,8 @@ def test_a_refusal_says_which_rule_and_offers_the_earliest_slot(
     assert dialog.error.text().startswith("Not booked. Imaging: no MRI or CT")
     assert "as pending. You can tick 'Hold as pending'" in dialog.error.text()  # two sentences
     assert dialog.suggestion.isVisible()
-    assert "Earliest feasible slot: Tue 3 Nov 2026 09:15" in dialog.suggestion_label.text()
+    # the slot just refused is the earliest one: it takes the pending hold
+    assert "Earliest slot, held as pending: Tue 3 Nov 2026 09:15" in dialog.suggestion_label.text()
     assert demo_clinic.dump() == before
     dialog.pending.setFocus()
     qtbot.keyClick(dialog.pending, Qt.Key.Key_Space)

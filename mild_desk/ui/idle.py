@@ -46,7 +46,7 @@ class IdleTimer(QObject):
         """See the application's input from now on, and count from now (so that input not seen
         before can only make the lock come later, never earlier). Nothing once stopped."""
         app = QApplication.instance()
-        if not self._timer.isActive() or not isinstance(app, QApplication) or self._app:
+        if not self._timer.isActive() or not isinstance(app, QApplication) or self._app is not None:
             return
         self._app = app
         app.installEventFilter(self)

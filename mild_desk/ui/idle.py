@@ -63,6 +63,11 @@ class IdleTimer(QObject):
     def active(self) -> bool:
         return self._timer.isActive()
 
+    @property
+    def watching(self) -> bool:
+        """True while the application's input is seen."""
+        return self._app is not None
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _INPUT_EVENTS and self._timer.isActive():
             self._timer.start()

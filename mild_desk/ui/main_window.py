@@ -5,7 +5,7 @@ when first opened (the start shows the board)."""
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -46,6 +46,8 @@ if TYPE_CHECKING:  # these load when first opened, not at start
 
 __all__ = ["LoginDialog", "MainWindow", "start"]
 
+_WATCH_INPUT_BY_MS = 3_000
+
 
 class MainWindow(QMainWindow):
     """Built for one signed-in user; another user may take over at the lock screen."""
@@ -83,10 +85,12 @@ class MainWindow(QMainWindow):
         self._connect_signals()
         self._apply_role()
         self._size_to_screen()
-        # The idle lock counts from now but sees input from the first board on: the window's
-        # first moments send thousands of events, each a call into Python through its filter.
+        # The idle lock counts from now but sees input from the first board on (the window's
+        # first moments send thousands of events, each a call into Python through its filter),
+        # and at the latest a few seconds from now, should that board fail to load.
         self.idle.start(watch=False)
         self.board.loaded.connect(self.idle.watch, Qt.ConnectionType.SingleShotConnection)
+        QTimer.singleShot(_WATCH_INPUT_BY_MS, self.idle, self.idle.watch)
         self.board.refresh()
 
     # --- public -----------------------------------------------------------------------

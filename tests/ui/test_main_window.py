@@ -5,9 +5,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
+from mild_desk.errors import Refused
 from mild_desk.rules.permissions import allowed
 from mild_desk.services import demo
 from mild_desk.services.base import Actor
+from mild_desk.ui import board as board_module
 from mild_desk.ui.idle import IdleTimer
 from mild_desk.ui.main_window import LoginDialog, MainWindow
 from tests.ui.conftest import DEMO_USERS, TUESDAY, Demo
@@ -135,3 +137,24 @@ def test_idle_watch_counts_from_when_it_starts_seeing_input(qtbot: QtBot) -> Non
     idle.stop()
     idle.watch()
     assert not idle.active
+
+
+def test_the_window_watches_input_from_its_first_board_or_soon_after_a_failed_one(
+    qtbot: QtBot, demo_clinic: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nurse = demo_clinic.actor("nurse")
+    window = _window(qtbot, demo_clinic, nurse)
+    assert window.idle.watching  # from the first board on
+
+    def cannot_read(*_args: object, **_kwargs: object) -> None:
+        raise Refused("the database is busy", field="db")
+
+    monkeypatch.setattr(board_module.views, "board", cannot_read)
+    failed = MainWindow(demo_clinic.db, nurse, clock=demo_clinic.clock, live=False)
+    qtbot.add_widget(failed)
+    failed.show()
+    assert failed.idle.active
+    assert not failed.idle.watching
+    qtbot.waitUntil(lambda: "Cannot show the board" in failed.board.notice.text())
+    qtbot.waitUntil(lambda: failed.idle.watching, timeout=10_000)  # a few seconds at the latest
+    assert failed.idle.active

@@ -164,7 +164,8 @@ def _sqlite_on_begin(conn: Any) -> None:
     try:  # straight to the driver (see fetch); a lock timeout still reads as SQLAlchemy's error
         conn.connection.dbapi_connection.execute(sql)
     except conn.dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(sql, (), exc, Exception, dialect=conn.dialect) from exc
+        error = conn.dialect.loaded_dbapi.Error
+        raise DBAPIError.instance(sql, (), exc, error, dialect=conn.dialect) from exc
 
 
 @dataclass

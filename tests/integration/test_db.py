@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import bindparam, inspect, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import SQLModel, col
 
 from mild_desk.db import (
@@ -122,3 +122,37 @@ def test_fetch_sees_the_unit_of_works_pending_changes(clinic_db: Clinic) -> None
         assert fetch(tx.session, by_name, {"name": "Dr. Pending"}).first() is not None
     with clinic_db.db.read() as tx:  # the write was not committed: nothing kept
         assert fetch(tx.session, by_name, {"name": "Dr. Pending"}).first() is None
+
+
+def _add_provider(db: Database, name: str) -> None:
+    with db.write() as tx:
+        tx.session.add(Provider(name=name))
+        tx.commit()
+
+
+def test_a_write_lock_held_elsewhere_is_sqlalchemys_operational_error(clinic_db: Clinic) -> None:
+    """BEGIN IMMEDIATE goes straight to the driver; when another process holds the write lock
+    past the busy timeout, the error is still SQLAlchemy's OperationalError (what the CLI turns
+    into one line), and nothing is written."""
+    if not clinic_db.is_sqlite:
+        pytest.skip("SQLite only: its file lock")
+    import sqlite3
+
+    db = clinic_db.db
+    with db.engine.connect() as conn:  # the pool hands this connection out again below
+        conn.exec_driver_sql("PRAGMA busy_timeout = 0")
+    other = sqlite3.connect(clinic_db.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(OperationalError, match="locked"):
+            _add_provider(db, "Dr. Locked Out")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with db.read() as tx:
+        assert (
+            fetch(
+                tx.session, select(col(Provider.id)).where(col(Provider.name) == "Dr. Locked Out")
+            ).first()
+            is None
+        )

@@ -2,11 +2,9 @@
 
 # No `from __future__ import annotations` here: it breaks SQLModel relationships (STYLE.md).
 
-import enum
 from datetime import date, datetime, time
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint, event
-from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 from mild_desk.models.enums import (
@@ -20,25 +18,8 @@ from mild_desk.models.enums import (
     Role,
     WaitlistStatus,
 )
+from mild_desk.models.schema import enum_column, utc_column
 from mild_desk.models.search import search_key
-from mild_desk.models.types import UTCDateTime
-
-
-def _ts(nullable: bool = False) -> Column[datetime]:
-    return Column(UTCDateTime(), nullable=nullable)
-
-
-def _enum(cls: type[enum.StrEnum], *, nullable: bool = False, index: bool = False) -> Column[str]:
-    """Store an enum by its value as a plain string (readable in SQL, no PostgreSQL enum types)."""
-    sa_type = SAEnum(
-        cls,
-        values_callable=lambda members: [m.value for m in members],
-        native_enum=False,
-        create_constraint=False,
-        length=32,
-        validate_strings=True,
-    )
-    return Column(sa_type, nullable=nullable, index=index)
 
 
 class _Table(SQLModel):
@@ -86,12 +67,12 @@ class User(_Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, index=True)
     full_name: str = ""
-    role: Role = Field(sa_column=_enum(Role))
+    role: Role = Field(sa_column=enum_column(Role))
     password_hash: str
     active: bool = True
     failed_logins: int = 0
-    locked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
-    created_at: datetime = Field(sa_column=_ts())
+    locked_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    created_at: datetime = Field(sa_column=utc_column())
 
 
 class Provider(_Table, table=True):
@@ -120,7 +101,7 @@ class AvailabilityTemplate(_Table, table=True):
     valid_from: date | None = None
     valid_until: date | None = None
     active: bool = True
-    created_at: datetime = Field(sa_column=_ts())
+    created_at: datetime = Field(sa_column=utc_column())
 
 
 class Closure(_Table, table=True):
@@ -129,7 +110,7 @@ class Closure(_Table, table=True):
     start_date: date = Field(index=True)
     end_date: date
     reason: str
-    created_at: datetime = Field(sa_column=_ts())
+    created_at: datetime = Field(sa_column=utc_column())
 
 
 class Patient(_Table, table=True):
@@ -148,7 +129,7 @@ class Patient(_Table, table=True):
     allergies: str = ""
     diabetic: bool = False
     pregnancy_possible: bool = False
-    created_at: datetime = Field(sa_column=_ts())
+    created_at: datetime = Field(sa_column=utc_column())
     version: int = 1
     # Folded copies of the names for search as you type (set on every insert and update).
     search_last: str = ""
@@ -159,12 +140,12 @@ class ImagingStudy(_Table, table=True):
     __tablename__ = "imaging_study"
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
-    modality: Modality = Field(sa_column=_enum(Modality))
+    modality: Modality = Field(sa_column=enum_column(Modality))
     study_date: date
     lf_mm: float | None = None
     levels: str = ""
     note: str = ""
-    created_at: datetime = Field(sa_column=_ts())
+    created_at: datetime = Field(sa_column=utc_column())
     created_by: int | None = Field(default=None, foreign_key="user_account.id")
 
 
@@ -174,9 +155,9 @@ class MedicationEntry(_Table, table=True):
     patient_id: int = Field(foreign_key="patient.id", index=True)
     drug_name: str
     indication: str | None = None
-    last_dose_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    last_dose_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     active: bool = True
-    created_at: datetime = Field(sa_column=_ts())
+    created_at: datetime = Field(sa_column=utc_column())
     created_by: int | None = Field(default=None, foreign_key="user_account.id")
 
 
@@ -184,9 +165,9 @@ class LabResult(_Table, table=True):
     __tablename__ = "lab_result"
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
-    test: LabTest = Field(sa_column=_enum(LabTest))
+    test: LabTest = Field(sa_column=enum_column(LabTest))
     value: float
-    taken_at: datetime = Field(sa_column=_ts())
+    taken_at: datetime = Field(sa_column=utc_column())
     created_by: int | None = Field(default=None, foreign_key="user_account.id")
 
 
@@ -200,22 +181,24 @@ class Appointment(_Table, table=True):
     patient_id: int = Field(foreign_key="patient.id")
     provider_id: int = Field(foreign_key="provider.id")
     room_id: int = Field(foreign_key="room.id")
-    start: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
-    end: datetime = Field(sa_column=_ts())
+    start: datetime = Field(sa_column=utc_column(index=True))
+    end: datetime = Field(sa_column=utc_column())
     # Provider and room are busy until the room has been turned over; the patient until `end`.
-    block_end: datetime = Field(sa_column=_ts())
-    status: AppointmentStatus = Field(sa_column=_enum(AppointmentStatus, index=True))
+    block_end: datetime = Field(sa_column=utc_column())
+    status: AppointmentStatus = Field(sa_column=enum_column(AppointmentStatus, index=True))
     levels: str = ""
-    laterality: Laterality | None = Field(default=None, sa_column=_enum(Laterality, nullable=True))
+    laterality: Laterality | None = Field(
+        default=None, sa_column=enum_column(Laterality, nullable=True)
+    )
     replaces_id: int | None = Field(default=None, foreign_key="appointment.id")
     cancelled_by: CancelledBy | None = Field(
-        default=None, sa_column=_enum(CancelledBy, nullable=True)
+        default=None, sa_column=enum_column(CancelledBy, nullable=True)
     )
     cancel_reason: str | None = None
     version: int = 1
-    created_at: datetime = Field(sa_column=_ts())
+    created_at: datetime = Field(sa_column=utc_column())
     created_by: int | None = Field(default=None, foreign_key="user_account.id")
-    updated_at: datetime = Field(sa_column=_ts())
+    updated_at: datetime = Field(sa_column=utc_column())
     updated_by: int | None = Field(default=None, foreign_key="user_account.id")
 
 
@@ -225,7 +208,7 @@ class Driver(_Table, table=True):
     name: str
     phone: str
     relationship: str = ""
-    updated_at: datetime = Field(sa_column=_ts())
+    updated_at: datetime = Field(sa_column=utc_column())
     updated_by: int | None = Field(default=None, foreign_key="user_account.id")
 
 
@@ -236,17 +219,17 @@ class PrescriberClearance(_Table, table=True):
     drug: str
     cleared_by: str
     note: str = ""
-    recorded_at: datetime = Field(sa_column=_ts())
+    recorded_at: datetime = Field(sa_column=utc_column())
     recorded_by: int | None = Field(default=None, foreign_key="user_account.id")
 
 
 class Override(_Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     appointment_id: int = Field(foreign_key="appointment.id", index=True)
-    requirement_key: RequirementKey = Field(sa_column=_enum(RequirementKey))
+    requirement_key: RequirementKey = Field(sa_column=enum_column(RequirementKey))
     reason: str
     user_id: int = Field(foreign_key="user_account.id")
-    created_at: datetime = Field(sa_column=_ts())
+    created_at: datetime = Field(sa_column=utc_column())
 
 
 class ChecklistEvent(_Table, table=True):
@@ -256,10 +239,10 @@ class ChecklistEvent(_Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     appointment_id: int = Field(foreign_key="appointment.id", index=True)
     item_key: str
-    state: ChecklistState = Field(sa_column=_enum(ChecklistState))
+    state: ChecklistState = Field(sa_column=enum_column(ChecklistState))
     note: str = ""
     user_id: int = Field(foreign_key="user_account.id")
-    at: datetime = Field(sa_column=_ts())
+    at: datetime = Field(sa_column=utc_column())
 
 
 class WaitlistEntry(_Table, table=True):
@@ -271,8 +254,10 @@ class WaitlistEntry(_Table, table=True):
     # JSON list of ISO dates the patient cannot come.
     unavailable_dates: str = Field(default="[]", sa_column=Column(Text, nullable=False))
     note: str = ""
-    status: WaitlistStatus = Field(default=WaitlistStatus.WAITING, sa_column=_enum(WaitlistStatus))
-    created_at: datetime = Field(sa_column=_ts())
+    status: WaitlistStatus = Field(
+        default=WaitlistStatus.WAITING, sa_column=enum_column(WaitlistStatus)
+    )
+    created_at: datetime = Field(sa_column=utc_column())
 
 
 class CallNote(_Table, table=True):
@@ -284,7 +269,7 @@ class CallNote(_Table, table=True):
     outcome: str
     note: str = ""
     user_id: int = Field(foreign_key="user_account.id")
-    at: datetime = Field(sa_column=_ts())
+    at: datetime = Field(sa_column=utc_column())
 
 
 class AuditEvent(_Table, table=True):
@@ -293,7 +278,7 @@ class AuditEvent(_Table, table=True):
     __tablename__ = "audit_event"
     __table_args__ = (UniqueConstraint("prev_hash", name="uq_audit_prev_hash"),)
     id: int = Field(primary_key=True)  # = sequence number, gap-free, assigned from audit_head
-    at: datetime = Field(sa_column=_ts())
+    at: datetime = Field(sa_column=utc_column())
     actor_id: int | None = Field(default=None, foreign_key="user_account.id")
     actor_name: str
     action: str = Field(index=True)

@@ -1,10 +1,13 @@
 """The database layer: migrations, pragmas, URLs, refusing newer schemas."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, inspect, select, text
+from sqlalchemy import Column, bindparam, inspect, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import SQLModel, col
 
 from mild_desk.db import (
@@ -16,7 +19,7 @@ from mild_desk.db import (
     schema_revision,
 )
 from mild_desk.errors import InvalidInput, Refused
-from mild_desk.models import tables  # noqa: F401
+from mild_desk.models import schema, tables  # noqa: F401
 from mild_desk.models.tables import Provider
 from mild_desk.services import clinic
 from tests.conftest import Clinic
@@ -111,6 +114,41 @@ def test_the_known_revisions_are_the_migrations() -> None:
     script = ScriptDirectory.from_config(cfg)
     assert tuple(reversed([r.revision for r in script.walk_revisions()])) == REVISIONS
     assert script.get_current_head() == REVISIONS[-1]
+
+
+def _column_facts(column: Column[Any]) -> tuple[object, ...]:
+    sa_type = column.type
+    kind = type(sa_type).__name__.replace("AutoString", "String")  # SQLModel's str: a VARCHAR
+    return (
+        column.name,
+        kind,
+        getattr(sa_type, "enum_class", None),
+        {d.name: str(sa_type.compile(dialect=d)) for d in _DIALECTS},
+        column.nullable,
+        column.primary_key,
+        bool(column.unique),
+        bool(column.index),
+        sorted(fk.target_fullname for fk in column.foreign_keys),
+    )
+
+
+_DIALECTS = (sqlite.dialect(), postgresql.dialect())
+
+
+@pytest.mark.parametrize("name", sorted(schema.metadata.tables))
+def test_the_core_schema_mirrors_the_models(name: str) -> None:
+    """The start reads through models.schema without loading the ORM: each of its tables must be
+    the SQLModel table column for column, with the same indexes and constraints."""
+    core, model = schema.metadata.tables[name], SQLModel.metadata.tables[name]
+    assert [_column_facts(c) for c in core.columns] == [_column_facts(c) for c in model.columns]
+    for d in _DIALECTS:
+        assert str(CreateTable(core).compile(dialect=d)) == str(
+            CreateTable(model).compile(dialect=d)
+        )
+        indexes = [
+            sorted(str(CreateIndex(i).compile(dialect=d)) for i in t.indexes) for t in (core, model)
+        ]
+        assert indexes[0] == indexes[1]
 
 
 def test_fetch_sees_the_unit_of_works_pending_changes(clinic_db: Clinic) -> None:

@@ -48,7 +48,7 @@ def app(path: str, day: str) -> int:
     gc_pause.begin_start()
     from mild_desk import resources
     from mild_desk.db import Database
-    from mild_desk.services import clinic, document_kinds, users, views  # noqa: F401
+    from mild_desk.services import backup, clinic, document_kinds, users, views  # noqa: F401
 
     resources.check()
     db = Database.open(f"sqlite:///{path}")

@@ -8,18 +8,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import (
     Engine,
     Executable,
-    Table,
     create_engine,
     event,
     inspect,
     text,
 )
-from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.engine import URL, Connection, Dialect, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     DBAPIError,
@@ -31,9 +30,11 @@ from sqlalchemy.exc import (
 from sqlalchemy.pool import QueuePool, StaticPool
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement, ReturnsRows, UpdateBase
-from sqlmodel import Session, SQLModel
 
 from mild_desk.errors import InvalidInput, Refused
+
+if TYPE_CHECKING:  # the ORM loads with the first unit of work that needs it, after the start
+    from sqlmodel import Session
 
 DB_ENV = "MILD_DESK_DB"
 # PostgreSQL advisory lock keys ("mild-desk write" / "upgrade"), held until the transaction ends.
@@ -172,10 +173,36 @@ def _sqlite_on_begin(conn: Any) -> None:
 class Transaction:
     """One unit of work: a session; nothing is kept unless `commit()` is called."""
 
-    session: Session
+    session: "Session"
 
     def commit(self) -> None:
         self.session.commit()
+
+
+class Plain:
+    """A read-only unit of work on a Core connection: what `fetch` and the read models use of a
+    Session (its `info`, its connection), without loading the ORM. The start reads through it:
+    sign-in, the settings and the schedule board (models.schema says why)."""
+
+    __slots__ = ("_connection", "info")
+    is_active = True
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self.info: dict[str, Any] = {}
+
+    def connection(self) -> Connection:
+        return self._connection
+
+    def flush(self) -> None:
+        """Nothing is pending: a plain unit only reads."""
+
+    def get_nested_transaction(self) -> None:
+        return None
+
+
+Unit: TypeAlias = "Session | Plain"
+"""What the reads take: an ORM unit of work's session, or a plain one."""
 
 
 class Rows:
@@ -212,7 +239,7 @@ class Rows:
         return self.one()[0]
 
 
-def fetch(session: Session, stmt: Executable, params: Mapping[str, Any] | None = None) -> Rows:
+def fetch(session: Unit, stmt: Executable, params: Mapping[str, Any] | None = None) -> Rows:
     """Run a statement built once (module level, with bind parameters) on the unit of work's
     connection: plain rows, no ORM objects and no statement built per call, which is most of
     the cost of a small query. The hot paths (booking, the slot finder, the start) read this
@@ -354,15 +381,6 @@ def _prepared(stmt: Executable, dialect: Dialect, params: Mapping[str, Any]) -> 
     return found
 
 
-def table(model: type[SQLModel]) -> Table:
-    """A table model's Core table. Statements on its columns read plain rows without the ORM:
-    no mapper configuration and no ORM compilation the first time each runs, which is most of
-    the cost of the start's first reads (sign-in, the settings, the board)."""
-    found = model.__table__  # type: ignore[attr-defined]  # set on every table=True model
-    assert isinstance(found, Table)
-    return found
-
-
 class Database:
     """The session factory the composition root hands to services."""
 
@@ -383,14 +401,25 @@ class Database:
     def read(self) -> Iterator[Transaction]:
         """A read-only unit of work. Closing it ends the transaction without a commit; rows read
         stay usable (detached, not expired)."""
+        from sqlmodel import Session
+
         with Session(self.engine, expire_on_commit=False) as session:
             yield Transaction(session)
+
+    @contextmanager
+    def plain(self) -> Iterator[Plain]:
+        """A read-only unit of work without the ORM (see Plain)."""
+        with self.engine.connect() as connection:
+            connection.begin()  # one snapshot for all its reads; closing rolls it back
+            yield Plain(connection)
 
     @contextmanager
     def write(self) -> Iterator[Transaction]:
         """A write unit of work. It takes the write lock first (SQLite: BEGIN IMMEDIATE; a server:
         a transaction-level advisory lock, so writers queue as on SQLite), so a check made inside
         it cannot be invalidated by another writer before the commit."""
+        from sqlmodel import Session
+
         with Session(self._write_engine, expire_on_commit=False) as session:
             try:
                 if self.engine.dialect.name == "postgresql":

@@ -3,8 +3,8 @@ settings, the schedule board with its readiness) and the audit append.
 
 The SQLModel classes in tables.py stay the model the services write through; these mirror them
 column for column, and a test keeps the two equal (tests/integration/test_db.py). Loading the ORM
-stack (sqlalchemy.orm, pydantic, SQLModel and the mapping of the tables) took ~40% of a cold
-start; the start now paints the board first and loads it afterwards."""
+stack (sqlalchemy.orm, pydantic, SQLModel and the mapping of the tables) took a fifth of a cold
+start; the start now paints the board first and loads it afterwards (ui.main_window)."""
 
 import enum
 from datetime import datetime

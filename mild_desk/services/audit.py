@@ -9,10 +9,9 @@ from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, select
 
 from mild_desk.db import Database, Transaction, fetch
-from mild_desk.models.tables import AuditEvent, AuditHead
+from mild_desk.models.schema import audit_event, audit_head
 from mild_desk.rules.audit_chain import GENESIS, ChainLink, event_hash, first_bad_link
 from mild_desk.services.base import Actor, require, utcnow
 
@@ -98,14 +97,16 @@ def record(
 
 # Built once (see db.fetch): every change of every service appends through these. The head row
 # is locked on a server database (SQLite's writer already holds the database lock).
-_HEAD = (
-    sa.select(col(AuditHead.seq), col(AuditHead.hash))
-    .where(col(AuditHead.id) == 1)
-    .with_for_update()
+_TIP = sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+_HEAD = _TIP.with_for_update()
+_APPEND = sa.insert(audit_event)
+_NEW_HEAD = sa.insert(audit_head).values(id=1)
+_MOVE_HEAD = sa.update(audit_head).where(audit_head.c.id == 1)
+_CHAIN = sa.select(audit_event).order_by(audit_event.c.id)
+_ABOUT = _CHAIN.where(
+    audit_event.c.entity == sa.bindparam("entity"),
+    audit_event.c.entity_id == sa.bindparam("entity_id"),
 )
-_APPEND = sa.insert(AuditEvent)
-_NEW_HEAD = sa.insert(AuditHead).values(id=1)
-_MOVE_HEAD = sa.update(AuditHead).where(col(AuditHead.id) == 1)
 
 
 def verify(db: Database, actor: Actor | None = None) -> VerifyResult:
@@ -113,9 +114,9 @@ def verify(db: Database, actor: Actor | None = None) -> VerifyResult:
     detect tampering); a signed-in user must be an admin."""
     if actor is not None:
         require(actor, "audit.verify")
-    with db.read() as tx:
-        rows = tx.session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
-        head = tx.session.get(AuditHead, 1)
+    with db.plain() as unit:
+        rows = fetch(unit, _CHAIN).all()
+        head = fetch(unit, _TIP).first()
         links = [
             ChainLink(
                 seq=r.id,
@@ -138,12 +139,8 @@ def verify(db: Database, actor: Actor | None = None) -> VerifyResult:
 def history(db: Database, actor: Actor, *, entity: str, entity_id: object) -> list[AuditEntry]:
     """Every event about one record, oldest first (the appointment panel's history)."""
     require(actor, "patient.read")
-    with db.read() as tx:
-        rows = tx.session.exec(
-            select(AuditEvent)
-            .where(AuditEvent.entity == entity, AuditEvent.entity_id == str(entity_id))
-            .order_by(col(AuditEvent.id))
-        ).all()
+    with db.plain() as unit:
+        rows = fetch(unit, _ABOUT, {"entity": entity, "entity_id": str(entity_id)}).all()
         return [
             AuditEntry(
                 seq=r.id,

@@ -23,11 +23,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
+import sqlalchemy as sa
 
-from mild_desk.db import Database, Transaction, one_line, upgrade
+from mild_desk.db import Database, Transaction, fetch, one_line, upgrade
 from mild_desk.errors import InvalidInput, Refused
-from mild_desk.models.tables import ClinicSettings, User
+from mild_desk.models.schema import user_account
 from mild_desk.models.types import UserId
 from mild_desk.services import audit
 from mild_desk.services.base import Actor, parse_int, require, utcnow
@@ -155,8 +155,8 @@ def auto_backup(db: Database, *, now: datetime | None = None) -> BackupRead | No
         return None
     source = sqlite_file(db)
     when = now or utcnow()
-    with db.read() as tx:
-        clinic = clinic_in(tx.session)
+    with db.plain() as unit:
+        clinic = clinic_in(unit)
     tz, keep_days = clinic.tz, clinic.backup_keep_days
     folder = backup_folder(db)
     _private_dir(folder)
@@ -298,6 +298,8 @@ def set_keep_days(
     """How many days automatic backups (and the copies saved before a restore) are kept."""
     require(actor, "backup.manage")
     keep = parse_int("keep_days", days, minimum=1, maximum=KEEP_DAYS_MAX)
+    from mild_desk.models.tables import ClinicSettings
+
     with db.write() as tx:
         row = tx.session.get(ClinicSettings, 1)
         if row is None:
@@ -324,8 +326,8 @@ def settings(db: Database, actor: Actor) -> BackupSettings:
     """The backups folder, the days kept and the backups the app made, newest first."""
     require(actor, "backup.manage")
     folder = backup_folder(db)
-    with db.read() as tx:
-        keep = clinic_in(tx.session).backup_keep_days
+    with db.plain() as unit:
+        keep = clinic_in(unit).backup_keep_days
     files = sorted(_files(folder), key=lambda f: f.taken_at, reverse=True)
     return BackupSettings(str(folder), keep, tuple(files))
 
@@ -487,10 +489,13 @@ def _is_database_file(path: Path, database: Path) -> bool:
 def _same_user_in(tx: Transaction, actor: Actor) -> Actor | None:
     """The restoring user as the restored database knows them (ids may differ between
     databases); None (recorded as "system", with `restored_by`) when the backup lacks them."""
-    user = tx.session.exec(select(User).where(User.username == actor.username)).first()
-    if user is None or user.id is None:
+    user = fetch(tx.session, _USER_NAMED, {"name": actor.username}).first()
+    if user is None:
         return None
     return Actor(UserId(user.id), user.username, user.role, user.full_name)
+
+
+_USER_NAMED = sa.select(user_account).where(user_account.c.username == sa.bindparam("name"))
 
 
 def _create_private(path: Path) -> None:

@@ -32,6 +32,16 @@ def require(actor: Actor, action: str) -> None:
         raise PermissionDenied(f"role {actor.role.value} may not {action.replace('.', ' ')}")
 
 
+def load_orm() -> None:
+    """Load the ORM and map the tables ahead of the first unit of work that needs them (~0.3 s
+    wherever it falls): the start reads without them (models.schema)."""
+    from sqlalchemy.orm import configure_mappers
+
+    from mild_desk.models import tables  # noqa: F401
+
+    configure_mappers()
+
+
 _pinned_now: datetime | None = None  # tests pin the clock here (monkeypatch); never set in the app
 
 

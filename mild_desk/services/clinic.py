@@ -2,15 +2,14 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
 
-from mild_desk.db import Database, Transaction, fetch, table, upgrade
+from mild_desk.db import Database, Transaction, Unit, fetch, upgrade
 from mild_desk.errors import InvalidInput, NotFound
-from mild_desk.models.tables import ClinicSettings, ProcedureProfile, Provider, Room
+from mild_desk.models import schema
 from mild_desk.models.types import ProviderId, RoomId
 from mild_desk.resources import procedure_profile_defaults
 from mild_desk.services import audit
@@ -23,6 +22,11 @@ from mild_desk.services.base import (
     parse_zone,
     require,
 )
+
+if TYPE_CHECKING:  # the ORM loads after the start (models.schema says why)
+    from sqlmodel import Session
+
+    from mild_desk.models.tables import ClinicSettings, Provider, Room
 
 _PROFILE_FIELDS = (
     "case_minutes",
@@ -87,6 +91,11 @@ class RoomRead:
 def initialise(db: Database) -> None:
     """Upgrade the schema to head and create the settings rows; harmless when run again."""
     upgrade(db)
+    with db.plain() as unit:
+        if len(fetch(unit, _SETTINGS_ROWS).all()) == 2:
+            return  # the usual start: nothing to write
+    from mild_desk.models.tables import ClinicSettings, ProcedureProfile
+
     with db.write() as tx:
         have = {name for (name,) in fetch(tx.session, _SETTINGS_ROWS)}
         if "clinic" not in have:
@@ -100,18 +109,18 @@ def initialise(db: Database) -> None:
 
 
 _SETTINGS_ROWS = sa.union_all(
-    sa.select(sa.literal("clinic")).where(table(ClinicSettings).c.id == 1),
-    sa.select(sa.literal("profile")).where(table(ProcedureProfile).c.id == 1),
+    sa.select(sa.literal("clinic")).where(schema.clinic_settings.c.id == 1),
+    sa.select(sa.literal("profile")).where(schema.procedure_profile.c.id == 1),
 )
 """Which of the two settings rows exist: one plain query (the usual start finds both)."""
 
 
 def clinic(db: Database) -> ClinicRead:
-    with db.read() as tx:
-        return clinic_in(tx.session)
+    with db.plain() as unit:
+        return clinic_in(unit)
 
 
-def clinic_in(session: Session) -> ClinicRead:
+def clinic_in(session: Unit) -> ClinicRead:
     """The clinic settings, read once per unit of work."""
     cached = session.info.get(_CLINIC_KEY)
     if cached is None:
@@ -123,16 +132,18 @@ def clinic_in(session: Session) -> ClinicRead:
 _CLINIC_KEY, _PROFILE_KEY = "mild_desk.clinic", "mild_desk.profile"
 
 
-def _clinic_read(session: Session) -> ClinicRead:
+def _clinic_read(session: Unit) -> ClinicRead:
     row = fetch(session, _CLINIC_ROW).first()
     if row is None:
+        from mild_desk.models.tables import ClinicSettings
+
         return ClinicRead(**{name: getattr(ClinicSettings(), name) for name in _CLINIC_FIELDS})
     return ClinicRead(**row._mapping)
 
 
 _CLINIC_FIELDS = ClinicRead.__slots__
-_CLINIC_ROW = sa.select(*(table(ClinicSettings).c[name] for name in _CLINIC_FIELDS)).where(
-    table(ClinicSettings).c.id == 1
+_CLINIC_ROW = sa.select(*(schema.clinic_settings.c[name] for name in _CLINIC_FIELDS)).where(
+    schema.clinic_settings.c.id == 1
 )
 
 
@@ -186,11 +197,11 @@ def unverified_settings() -> frozenset[str]:
 
 
 def profile(db: Database) -> ProfileRead:
-    with db.read() as tx:
-        return profile_in(tx.session)
+    with db.plain() as unit:
+        return profile_in(unit)
 
 
-def profile_in(session: Session) -> ProfileRead:
+def profile_in(session: Unit) -> ProfileRead:
     """The procedure profile, read once per unit of work."""
     cached = session.info.get(_PROFILE_KEY)
     if cached is None:
@@ -202,8 +213,8 @@ def profile_in(session: Session) -> ProfileRead:
     return cached
 
 
-_PROFILE_ROW = sa.select(*(table(ProcedureProfile).c[name] for name in _PROFILE_FIELDS)).where(
-    table(ProcedureProfile).c.id == 1
+_PROFILE_ROW = sa.select(*(schema.procedure_profile.c[name] for name in _PROFILE_FIELDS)).where(
+    schema.procedure_profile.c.id == 1
 )
 
 
@@ -243,6 +254,8 @@ def set_procedure(
             changes[key] = parse_float(key, raw, minimum=low, maximum=high)
     if changes.get("daily_case_cap") == 0:
         changes["daily_case_cap"] = None
+    from mild_desk.models.tables import ProcedureProfile
+
     with db.write() as tx:
         row = tx.session.get(ProcedureProfile, 1)
         if row is None:
@@ -271,6 +284,8 @@ def add_provider(
     cap = None
     if daily_case_cap is not None:
         cap = parse_int("daily_case_cap", daily_case_cap, minimum=1, maximum=50)
+    from mild_desk.models.tables import Provider
+
     with db.write() as tx:
         row = Provider(name=clean, daily_case_cap=cap)
         tx.session.add(row)
@@ -283,8 +298,10 @@ def add_provider(
 def add_room(db: Database, actor: Actor, *, name: str, now: datetime | None = None) -> RoomRead:
     require(actor, "clinic.configure")
     clean = clean_text("name", name)
+    from mild_desk.models.tables import Room
+
     with db.write() as tx:
-        if tx.session.exec(select(Room.id).where(Room.name == clean)).first() is not None:
+        if fetch(tx.session, _ROOM_NAMED, {"name": clean}).first() is not None:
             raise InvalidInput(f"a room named {clean!r} already exists", field="name")
         row = Room(name=clean)
         tx.session.add(row)
@@ -296,49 +313,59 @@ def add_room(db: Database, actor: Actor, *, name: str, now: datetime | None = No
 
 
 def providers(db: Database) -> list[ProviderRead]:
-    with db.read() as tx:
-        rows = tx.session.exec(select(Provider).order_by(col(Provider.id))).all()
-        return [_provider_read(r) for r in rows]
+    with db.plain() as unit:
+        return [_provider_read(r) for r in fetch(unit, _PROVIDERS)]
 
 
 def rooms(db: Database) -> list[RoomRead]:
-    with db.read() as tx:
-        rows = tx.session.exec(select(Room).order_by(col(Room.id))).all()
-        return [RoomRead(RoomId(r.id or 0), r.name, r.active) for r in rows]
+    with db.plain() as unit:
+        return [RoomRead(RoomId(r.id), r.name, r.active) for r in fetch(unit, _ROOMS)]
 
 
-def get_provider(session: Session, provider_id: int) -> Provider:
+_PROVIDERS = sa.select(schema.provider).order_by(schema.provider.c.id)
+_ROOMS = sa.select(schema.room).order_by(schema.room.c.id)
+_ROOM_NAMED = sa.select(schema.room.c.id).where(schema.room.c.name == sa.bindparam("name"))
+
+
+def get_provider(session: "Session", provider_id: int) -> "Provider":
+    from mild_desk.models.tables import Provider
+
     row = session.get(Provider, provider_id)
     if row is None or not row.active:
         raise NotFound(f"no provider {provider_id}", field="provider")
     return row
 
 
-def get_room(session: Session, room_id: int) -> Room:
+def get_room(session: "Session", room_id: int) -> "Room":
+    from mild_desk.models.tables import Room
+
     row = session.get(Room, room_id)
     if row is None or not row.active:
         raise NotFound(f"no room {room_id}", field="room")
     return row
 
 
-def require_active(session: Session, kind: Literal["provider", "room"], ident: int) -> None:
+def require_active(session: Unit, kind: Literal["provider", "room"], ident: int) -> None:
     """NotFound unless provider or room `ident` exists and is active (no row loaded)."""
     if fetch(session, _ACTIVE[kind], {"id": ident}).first() is None:
         raise NotFound(f"no {kind} {ident}", field=kind)
 
 
 _ACTIVE = {
-    kind: sa.select(col(model.id)).where(col(model.id) == sa.bindparam("id"), col(model.active))
-    for kind, model in (("provider", Provider), ("room", Room))
+    kind: sa.select(t.c.id).where(t.c.id == sa.bindparam("id"), t.c.active)
+    for kind, t in (("provider", schema.provider), ("room", schema.room))
 }
 
 
-def _provider_read(row: Provider) -> ProviderRead:
+def _provider_read(row: Any) -> ProviderRead:
+    """Of a Provider, or of a plain row of the provider table."""
     assert row.id is not None
     return ProviderRead(ProviderId(row.id), row.name, row.daily_case_cap, row.active)
 
 
-def _settings_row(session: Session) -> ClinicSettings:
+def _settings_row(session: "Session") -> "ClinicSettings":
+    from mild_desk.models.tables import ClinicSettings
+
     row = session.get(ClinicSettings, 1)
     if row is None:
         raise InvalidInput("the database is not initialised: run `mild-desk init`", field="db")

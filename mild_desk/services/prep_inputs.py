@@ -7,24 +7,12 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy import Row
-from sqlmodel import Session, SQLModel, col, select
+from sqlalchemy import Row, Table
 
-from mild_desk.db import fetch
-from mild_desk.db import table as db_table
+from mild_desk.db import Unit, fetch
 from mild_desk.errors import Refused
+from mild_desk.models import schema
 from mild_desk.models.enums import AppointmentStatus, Indication, RequirementKey
-from mild_desk.models.tables import (
-    Appointment,
-    ChecklistEvent,
-    Driver,
-    ImagingStudy,
-    LabResult,
-    MedicationEntry,
-    Override,
-    Patient,
-    PrescriberClearance,
-)
 from mild_desk.resources import checklist_items, hold_table, procedure_profile_defaults
 from mild_desk.rules.checklist import latest_states
 from mild_desk.rules.holds import hold_hours_for
@@ -46,10 +34,13 @@ from mild_desk.services.base import local_text
 from mild_desk.services.clinic import clinic_in, profile_in
 
 if TYPE_CHECKING:  # loaded by the booking path that asks (the board does not)
+    from sqlmodel import Session
+
+    from mild_desk.models.tables import Appointment, Patient
     from mild_desk.services.availability import Window
 
 
-def profile_values(session: Session) -> ProfileValues:
+def profile_values(session: Unit) -> ProfileValues:
     """The clinic's profile (database) with the unverified flags of the shipped defaults."""
     row = profile_in(session)
     defaults = procedure_profile_defaults()
@@ -58,12 +49,12 @@ def profile_values(session: Session) -> ProfileValues:
     return parse_profile(data)
 
 
-def imaging_inputs(session: Session, patient_id: int) -> list[ImagingInput]:
+def imaging_inputs(session: Unit, patient_id: int) -> list[ImagingInput]:
     rows = fetch(session, _IMAGING, {"patient_id": patient_id})
     return [ImagingInput(str(study_id), *rest) for study_id, *rest in rows]
 
 
-def med_inputs(session: Session, patient_id: int) -> list[MedInput]:
+def med_inputs(session: Unit, patient_id: int) -> list[MedInput]:
     rows = fetch(session, _ACTIVE_MEDS, {"patient_id": patient_id})
     return [
         MedInput(str(entry_id), drug, Indication(why) if why else None, last_dose_at)
@@ -71,54 +62,51 @@ def med_inputs(session: Session, patient_id: int) -> list[MedInput]:
     ]
 
 
-def lab_inputs(session: Session, patient_id: int) -> list[LabInput]:
+def lab_inputs(session: Unit, patient_id: int) -> list[LabInput]:
     return [LabInput(*row) for row in fetch(session, _LABS, {"patient_id": patient_id})]
 
 
 # Built once (see db.fetch): the booking check reads these for every booking.
-_IMAGING = sa.select(
-    col(ImagingStudy.id),
-    col(ImagingStudy.modality),
-    col(ImagingStudy.study_date),
-    col(ImagingStudy.lf_mm),
-).where(col(ImagingStudy.patient_id) == sa.bindparam("patient_id"))
+_STUDY, _MED, _LAB = schema.imaging_study, schema.medication_entry, schema.lab_result
+_IMAGING = sa.select(_STUDY.c.id, _STUDY.c.modality, _STUDY.c.study_date, _STUDY.c.lf_mm).where(
+    _STUDY.c.patient_id == sa.bindparam("patient_id")
+)
 _ACTIVE_MEDS = (
-    sa.select(
-        col(MedicationEntry.id),
-        col(MedicationEntry.drug_name),
-        col(MedicationEntry.indication),
-        col(MedicationEntry.last_dose_at),
-    )
+    sa.select(_MED.c.id, _MED.c.drug_name, _MED.c.indication, _MED.c.last_dose_at)
     .where(
-        col(MedicationEntry.patient_id) == sa.bindparam("patient_id"),
-        col(MedicationEntry.active) == True,  # noqa: E712
+        _MED.c.patient_id == sa.bindparam("patient_id"),
+        _MED.c.active == True,  # noqa: E712
     )
-    .order_by(col(MedicationEntry.id))
+    .order_by(_MED.c.id)
 )
-_LABS = sa.select(col(LabResult.test), col(LabResult.value), col(LabResult.taken_at)).where(
-    col(LabResult.patient_id) == sa.bindparam("patient_id")
+_LABS = sa.select(_LAB.c.test, _LAB.c.value, _LAB.c.taken_at).where(
+    _LAB.c.patient_id == sa.bindparam("patient_id")
+)
+_CLEARED = sa.select(schema.prescriber_clearance.c.drug).where(
+    schema.prescriber_clearance.c.patient_id == sa.bindparam("patient_id")
 )
 
 
-def clearances(session: Session, patient_id: int) -> frozenset[str]:
-    rows = session.exec(
-        select(PrescriberClearance.drug).where(PrescriberClearance.patient_id == patient_id)
-    ).all()
-    return frozenset(rows)
+def clearances(session: Unit, patient_id: int) -> frozenset[str]:
+    return frozenset(drug for (drug,) in fetch(session, _CLEARED, {"patient_id": patient_id}))
 
 
-def evaluate_appointment(session: Session, row: Appointment, now: datetime) -> PrepResult:
+def evaluate_appointment(session: "Session", row: "Appointment", now: datetime) -> PrepResult:
     """Every requirement and readiness of one appointment, as of `now`."""
     return evaluate_many(session, [row], now)[0][2]
 
 
 def evaluate_many(
-    session: Session, rows: Sequence[Appointment], now: datetime
-) -> list[tuple[Appointment, Patient, PrepResult]]:
+    session: "Session", rows: Sequence["Appointment"], now: datetime
+) -> list[tuple["Appointment", "Patient", PrepResult]]:
     """Each appointment with its patient and readiness as of `now`, from one query per table
     whatever the number of appointments (the rules do the rest)."""
     if not rows:
         return []
+    from sqlmodel import col, select
+
+    from mild_desk.models.tables import Patient
+
     ids = sorted({r.patient_id for r in rows})
     found = session.exec(select(Patient).where(col(Patient.id).in_(ids)).order_by(col(Patient.id)))
     people = {p.id: p for p in found}
@@ -126,14 +114,14 @@ def evaluate_many(
 
 
 def evaluate_rows(
-    session: Session, rows: Sequence[Row[Any]], now: datetime
+    session: Unit, rows: Sequence[Row[Any]], now: datetime
 ) -> list[tuple[Row[Any], Row[Any], PrepResult]]:
     """`evaluate_many` for appointment rows read as plain columns (the board's): the patients
-    come back as plain rows too, and nothing goes through the ORM (db.table says why)."""
+    come back as plain rows too, and nothing goes through the ORM (models.schema says why)."""
     if not rows:
         return []
     ids = sorted({r.patient_id for r in rows})
-    people = {p.id: p for p in fetch(session, _OF[Patient], {"ids": ids})}
+    people = {p.id: p for p in fetch(session, _OF[schema.patient], {"ids": ids})}
     return _evaluate(session, rows, people, now)
 
 
@@ -155,33 +143,33 @@ _P = TypeVar("_P")
 
 
 def _evaluate(
-    session: Session, rows: Sequence[_A], people: dict[Any, _P], now: datetime
+    session: Unit, rows: Sequence[_A], people: dict[Any, _P], now: datetime
 ) -> list[tuple[_A, _P, PrepResult]]:
     tz = clinic_in(session).tz
     profile = profile_values(session)
     table, items = hold_table(), checklist_items()
     by_appointment = {"ids": [r.id for r in rows]}
     by_patient = {"ids": sorted({r.patient_id for r in rows})}
-    drivers = {d.appointment_id: d for d in fetch(session, _OF[Driver], by_appointment)}
+    drivers = {d.appointment_id: d for d in fetch(session, _OF[schema.driver], by_appointment)}
     overrides: dict[int, dict[RequirementKey, str]] = defaultdict(dict)
-    for o in fetch(session, _OF[Override], by_appointment):
+    for o in fetch(session, _OF[schema.override], by_appointment):
         overrides[o.appointment_id][RequirementKey(o.requirement_key)] = o.reason
     events: dict[int, list[Any]] = defaultdict(list)
-    for e in fetch(session, _OF[ChecklistEvent], by_appointment):
+    for e in fetch(session, _OF[schema.checklist_event], by_appointment):
         events[e.appointment_id].append(e)
     imaging: dict[int, list[ImagingInput]] = defaultdict(list)
-    for s in fetch(session, _OF[ImagingStudy], by_patient):
+    for s in fetch(session, _OF[_STUDY], by_patient):
         imaging[s.patient_id].append(ImagingInput(str(s.id), s.modality, s.study_date, s.lf_mm))
     meds: dict[int, list[MedInput]] = defaultdict(list)
-    for m in fetch(session, _OF[MedicationEntry], by_patient):
+    for m in fetch(session, _OF[_MED], by_patient):
         if m.active:
             why = Indication(m.indication) if m.indication else None
             meds[m.patient_id].append(MedInput(str(m.id), m.drug_name, why, m.last_dose_at))
     labs: dict[int, list[LabInput]] = defaultdict(list)
-    for lab in fetch(session, _OF[LabResult], by_patient):
+    for lab in fetch(session, _OF[_LAB], by_patient):
         labs[lab.patient_id].append(LabInput(lab.test, lab.value, lab.taken_at))
     cleared: dict[int, set[str]] = defaultdict(set)
-    for c in fetch(session, _OF[PrescriberClearance], by_patient):
+    for c in fetch(session, _OF[schema.prescriber_clearance], by_patient):
         cleared[c.patient_id].add(c.drug)
     out = []
     for row in rows:
@@ -212,28 +200,27 @@ def _evaluate(
     return out
 
 
-def _of(model: type[SQLModel], key: str) -> Any:
-    """The rows of `model` whose `key` is one of the parameter `ids`, oldest first."""
-    t = db_table(model)
+def _of(t: Table, key: str) -> Any:
+    """The rows of `t` whose `key` is one of the parameter `ids`, oldest first."""
     return sa.select(t).where(t.c[key].in_(sa.bindparam("ids", expanding=True))).order_by(t.c.id)
 
 
-# The readiness reads, one per table (plain rows: db.table says why).
-_OF: dict[type[SQLModel], Any] = {
-    Patient: _of(Patient, "id"),
-    Driver: _of(Driver, "appointment_id"),
-    Override: _of(Override, "appointment_id"),
-    ChecklistEvent: _of(ChecklistEvent, "appointment_id"),
-    ImagingStudy: _of(ImagingStudy, "patient_id"),
-    MedicationEntry: _of(MedicationEntry, "patient_id"),
-    LabResult: _of(LabResult, "patient_id"),
-    PrescriberClearance: _of(PrescriberClearance, "patient_id"),
+# The readiness reads, one per table (plain rows: models.schema says why).
+_OF: dict[Table, Any] = {
+    schema.patient: _of(schema.patient, "id"),
+    schema.driver: _of(schema.driver, "appointment_id"),
+    schema.override: _of(schema.override, "appointment_id"),
+    schema.checklist_event: _of(schema.checklist_event, "appointment_id"),
+    _STUDY: _of(_STUDY, "patient_id"),
+    _MED: _of(_MED, "patient_id"),
+    _LAB: _of(_LAB, "patient_id"),
+    schema.prescriber_clearance: _of(schema.prescriber_clearance, "patient_id"),
 }
 
 
-def condition_flags(session: Session, patient_id: int) -> frozenset[str]:
+def condition_flags(session: Unit, patient_id: int) -> frozenset[str]:
     """Checklist conditions that hold for the patient ("diabetic", "warfarin", ...)."""
-    patient = session.get(Patient, patient_id)
+    patient = fetch(session, _OF[schema.patient], {"ids": [patient_id]}).first()
     assert patient is not None
     flags = {"diabetic"} if patient.diabetic else set()
     if patient.pregnancy_possible:
@@ -241,7 +228,7 @@ def condition_flags(session: Session, patient_id: int) -> frozenset[str]:
     return frozenset(flags) | med_conditions(med_inputs(session, patient_id), hold_table())
 
 
-def feasibility_window(session: Session, patient_id: int, now: datetime) -> "Window":
+def feasibility_window(session: Unit, patient_id: int, now: datetime) -> "Window":
     """Where the patient's prep allows a procedure: after every fixed hold can be complete,
     and (when imaging is on file) no later than the day its validity ends."""
     tz = clinic_in(session).tz
@@ -259,7 +246,7 @@ def feasibility_window(session: Session, patient_id: int, now: datetime) -> "Win
 
 
 def booking_refusal(
-    session: Session, *, patient_id: int, start: datetime, status: AppointmentStatus
+    session: Unit, *, patient_id: int, start: datetime, status: AppointmentStatus
 ) -> Refused | None:
     """Why prep forbids this patient at `start`, or None. A recorded last dose too late for a
     hold, or imaging that will have expired, refuses any booking; a confirmed (`booked`)

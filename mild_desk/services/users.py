@@ -2,19 +2,24 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, col, select
 
-from mild_desk.db import Database, fetch, table
+from mild_desk.db import Database, fetch
 from mild_desk.errors import InvalidInput, Refused
+from mild_desk.models import schema
 from mild_desk.models.enums import Role
-from mild_desk.models.tables import ClinicSettings, User
 from mild_desk.models.types import UserId
 from mild_desk.services import audit
 from mild_desk.services.base import Actor, clean_text, require, utcnow
+
+if TYPE_CHECKING:  # the ORM loads after the start (models.schema says why)
+    from sqlmodel import Session
+
+    from mild_desk.models.tables import User
 
 # argon2id at OWASP's baseline (19 MiB, 2 passes, 1 lane; Password Storage Cheat Sheet): about
 # 20 ms a sign-in on a 2-core workstation. RFC 9106's 64 MiB profile doubled the app's peak memory
@@ -55,16 +60,18 @@ def add_user(
     _check_password(password)
     full = clean_text("full_name", full_name, required=False)
     when = now or utcnow()
+    from mild_desk.models.tables import User
+
     with db.write() as tx:
         session = tx.session
         if actor is None:
-            if session.exec(select(User.id).limit(1)).first() is not None:
+            if fetch(session, _ANY_USER).first() is not None:
                 raise Refused("users already exist: sign in as an admin to add more", field="user")
             if role_value is not Role.ADMIN:
                 raise InvalidInput("the first user must be an admin", field="role")
         else:
             require(actor, "user.manage")
-        if session.exec(select(User.id).where(User.username == name)).first() is not None:
+        if fetch(session, _BY_USERNAME, {"name": name}).first() is not None:
             raise InvalidInput(f"{name!r} already exists", field="username")
         user = User(
             username=name,
@@ -111,8 +118,8 @@ def set_active(
 
 def list_users(db: Database, actor: Actor) -> list[UserRead]:
     require(actor, "user.manage")
-    with db.read() as tx:
-        return [_read(u) for u in tx.session.exec(select(User).order_by(col(User.username)))]
+    with db.plain() as unit:
+        return [_read(u) for u in fetch(unit, _ALL_USERS)]
 
 
 def login(db: Database, username: str, password: str, *, now: datetime | None = None) -> Actor:
@@ -122,8 +129,8 @@ def login(db: Database, username: str, password: str, *, now: datetime | None = 
     reset takes a short write transaction."""
     when = now or utcnow()
     name = (username or "").strip().lower()
-    with db.read() as tx:
-        user = fetch(tx.session, _BY_USERNAME, {"name": name}).first()
+    with db.plain() as unit:
+        user = fetch(unit, _BY_USERNAME, {"name": name}).first()
     if user is None:
         _HASHER.hash(password or "x")  # same cost as a real check: no timing hint
         raise LoginFailed("wrong user name or password", field="password")
@@ -142,6 +149,8 @@ def login(db: Database, username: str, password: str, *, now: datetime | None = 
         raise LoginFailed("this account is disabled; ask an admin", field="user")
     rehash = _HASHER.check_needs_rehash(user.password_hash)
     if rehash or user.failed_logins or user.locked_until is not None:
+        from mild_desk.models.tables import User
+
         with db.write() as tx:
             row = tx.session.get(User, user.id)
             assert row is not None
@@ -155,12 +164,16 @@ def login(db: Database, username: str, password: str, *, now: datetime | None = 
     return Actor(UserId(user.id), user.username, user.role, user.full_name)
 
 
-_USER = table(User)
+_USER = schema.user_account
 _BY_USERNAME = sa.select(_USER).where(_USER.c.username == sa.bindparam("name"))
 """The sign-in's read: a plain row (built once, run with db.fetch)."""
+_ANY_USER = sa.select(_USER.c.id).limit(1)
+_ALL_USERS = sa.select(_USER).order_by(_USER.c.username)
 
 
 def _count_failure(db: Database, user_id: int | None, when: datetime) -> None:
+    from mild_desk.models.tables import ClinicSettings, User
+
     with db.write() as tx:
         user = tx.session.get(User, user_id)
         assert user is not None
@@ -174,14 +187,19 @@ def _count_failure(db: Database, user_id: int | None, when: datetime) -> None:
         tx.commit()
 
 
-def _get(session: Session, username: str) -> User:
+def _get(session: "Session", username: str) -> "User":
+    from sqlmodel import select
+
+    from mild_desk.models.tables import User
+
     user = session.exec(select(User).where(User.username == username.strip().lower())).first()
     if user is None:
         raise InvalidInput(f"no user {username!r}", field="username")
     return user
 
 
-def _read(user: User) -> UserRead:
+def _read(user: Any) -> UserRead:
+    """Of a User, or of a plain row of the user table."""
     assert user.id is not None
     return UserRead(UserId(user.id), user.username, user.full_name, user.role, user.active)
 

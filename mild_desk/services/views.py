@@ -10,23 +10,16 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import Row
-from sqlmodel import Session
 
-from mild_desk.db import Database, fetch, table
+from mild_desk.db import Database, Unit, fetch
 from mild_desk.errors import InvalidInput
+from mild_desk.models import schema
 from mild_desk.models.enums import (
     ACTIVE_STATUSES,
     AppointmentStatus,
     Laterality,
     RequirementKey,
     RequirementStatus,
-)
-from mild_desk.models.tables import (
-    Appointment,
-    AvailabilityTemplate,
-    Closure,
-    Provider,
-    Room,
 )
 from mild_desk.models.types import AppointmentId, PatientId, ProviderId, RoomId
 from mild_desk.rules.prep import (
@@ -142,8 +135,7 @@ def board(
     if (last - first).days >= MAX_BOARD_DAYS:
         raise InvalidInput(f"the board shows at most {MAX_BOARD_DAYS} days", field="to")
     when = now or utcnow()
-    with db.read() as tx:
-        session = tx.session
+    with db.plain() as session:
         tz = clinic_in(session).tz
         prof = profile_in(session)
         providers = tuple(LaneRead(p.id or 0, p.name) for p in fetch(session, _PROVIDER_LANES))
@@ -194,9 +186,9 @@ def short_hint(result: PrepResult) -> str:
 # --- helpers -----------------------------------------------------------------------------
 
 
-# The board's reads: statements on the tables' columns, built once (db.table says why).
-_PROVIDER, _ROOM, _APPT = table(Provider), table(Room), table(Appointment)
-_TEMPLATE, _CLOSURE = table(AvailabilityTemplate), table(Closure)
+# The board's reads: statements on the tables' columns, built once (models.schema says why).
+_PROVIDER, _ROOM, _APPT = schema.provider, schema.room, schema.appointment
+_TEMPLATE, _CLOSURE = schema.availability_template, schema.closure
 _PROVIDER_LANES = (
     sa.select(_PROVIDER.c.id, _PROVIDER.c.name)
     .where(_PROVIDER.c.active == True)  # noqa: E712
@@ -222,15 +214,13 @@ _CLOSURES = sa.select(_CLOSURE).where(
 )
 
 
-def _appointments_between(
-    session: Session, first: date, last: date, tz: ZoneInfo
-) -> list[Row[Any]]:
+def _appointments_between(session: Unit, first: date, last: date, tz: ZoneInfo) -> list[Row[Any]]:
     lo = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
     hi = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
     return list(fetch(session, _APPOINTMENTS, {"lo": lo, "hi": hi}))
 
 
-def _sessions(session: Session, first: date, last: date, tz: ZoneInfo) -> Iterable[SessionRead]:
+def _sessions(session: Unit, first: date, last: date, tz: ZoneInfo) -> Iterable[SessionRead]:
     templates = fetch(session, _TEMPLATES).all()
     for t in templates:
         lo = max(first, t.valid_from) if t.valid_from else first
@@ -245,7 +235,7 @@ def _sessions(session: Session, first: date, last: date, tz: ZoneInfo) -> Iterab
             yield SessionRead(day, ProviderId(t.provider_id), RoomId(t.room_id), start, end)
 
 
-def _closure_days(session: Session, first: date, last: date) -> Iterable[ClosureDay]:
+def _closure_days(session: Unit, first: date, last: date) -> Iterable[ClosureDay]:
     rows = fetch(session, _CLOSURES, {"first": first, "last": last}).all()
     for c in rows:
         day = max(c.start_date, first)
@@ -256,7 +246,7 @@ def _closure_days(session: Session, first: date, last: date) -> Iterable[Closure
 
 
 def _board_appointments(
-    session: Session, rows: Sequence[Row[Any]], now: datetime
+    session: Unit, rows: Sequence[Row[Any]], now: datetime
 ) -> Iterable[BoardAppointment]:
     for row, patient, result in evaluate_rows(session, rows, now):
         yield _board_appointment(row, patient, result)

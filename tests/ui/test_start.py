@@ -69,9 +69,11 @@ def test_the_board_paints_before_the_orm_loads_and_it_loads_just_after(demo_clin
     )
     assert done.returncode == 0, done.stderr
     board, later = (line.split() for line in done.stdout.splitlines())
-    assert board[0] == "board" and int(board[1]) > 0  # appointments with their readiness
+    assert board[0] == "board"
+    assert int(board[1]) > 0  # appointments, with their readiness
     assert board[2:] == []  # no ORM module
-    assert later[0] == "later" and later[2:] == [
+    assert later[0] == "later"
+    assert later[2:] == [
         "sqlalchemy.orm",
         "sqlmodel",
         "pydantic",

@@ -180,9 +180,10 @@ class Transaction:
 
 
 class Plain:
-    """A read-only unit of work on a Core connection: what `fetch` and the read models use of a
-    Session (its `info`, its connection), without loading the ORM. The start reads through it:
-    sign-in, the settings and the schedule board (models.schema says why)."""
+    """A unit of work on a Core connection: what `fetch` and the read models use of a Session
+    (its `info`, its connection), without loading the ORM. The start goes through it: sign-in,
+    the settings, the schedule board and the daily backup's audit entry (models.schema says
+    why). Nothing is kept unless `commit()` is called."""
 
     __slots__ = ("_connection", "info")
     is_active = True
@@ -195,7 +196,10 @@ class Plain:
         return self._connection
 
     def flush(self) -> None:
-        """Nothing is pending: a plain unit only reads."""
+        """Nothing is pending: a plain unit's statements go straight to the database."""
+
+    def commit(self) -> None:
+        self._connection.commit()
 
     def get_nested_transaction(self) -> None:
         return None
@@ -407,10 +411,13 @@ class Database:
             yield Transaction(session)
 
     @contextmanager
-    def plain(self) -> Iterator[Plain]:
-        """A read-only unit of work without the ORM (see Plain)."""
-        with self.engine.connect() as connection:
+    def plain(self, *, write: bool = False) -> Iterator[Plain]:
+        """A unit of work without the ORM (see Plain); `write` takes the write lock first, as
+        `write()` does."""
+        with (self._write_engine if write else self.engine).connect() as connection:
             connection.begin()  # one snapshot for all its reads; closing rolls it back
+            if write and self.engine.dialect.name == "postgresql":
+                connection.execute(text(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK})"))
             yield Plain(connection)
 
     @contextmanager

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mild_desk.db import Database, Transaction, fetch
+from mild_desk.db import Database, Plain, Transaction, fetch
 from mild_desk.models.schema import audit_event, audit_head
 from mild_desk.rules.audit_chain import GENESIS, ChainLink, event_hash, first_bad_link
 from mild_desk.services.base import Actor, require, utcnow
@@ -39,7 +39,7 @@ class VerifyResult:
 
 
 def record(
-    tx: Transaction,
+    tx: Transaction | Plain,
     actor: Actor | None,
     action: str,
     entity: str,
@@ -50,7 +50,7 @@ def record(
     now: datetime | None = None,
 ) -> None:
     """Append one event to the chain in the caller's transaction (kept only if it commits)."""
-    session = tx.session
+    session = tx.session if isinstance(tx, Transaction) else tx
     head = fetch(session, _HEAD).first()
     seq, prev_hash = head if head is not None else (0, GENESIS)
     at = (now or utcnow()).astimezone(UTC).replace(microsecond=0)

@@ -167,7 +167,7 @@ def auto_backup(db: Database, *, now: datetime | None = None) -> BackupRead | No
     dest = folder / _name("auto", when, tz)
     made = _copy(source, dest, taken_at=when)
     pruned = _prune(folder, keep_days=keep_days, now=when, keep=dest)
-    with db.write() as tx:
+    with db.plain(write=True) as tx:  # no ORM: it runs while the app starts
         audit.record(
             tx,
             None,

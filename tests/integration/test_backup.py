@@ -378,6 +378,7 @@ def test_the_automatic_backup_is_taken_once_per_clinic_local_day(clinic_db: Clin
         for e in audit.history(db, clinic_db.actor(Role.ADMIN), entity="backup", entity_id=name)
     ]
     assert [(e.action, e.actor_name) for e in events] == [("backup.auto", "system")] * 2
+    assert audit.verify(db).ok
 
 
 def test_automatic_backups_older_than_the_kept_days_are_deleted(clinic_db: Clinic) -> None:

@@ -1,5 +1,6 @@
 """The database layer: migrations, pragmas, URLs, refusing newer schemas."""
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,9 @@ from mild_desk.db import (
 )
 from mild_desk.errors import InvalidInput, Refused
 from mild_desk.models import schema, tables  # noqa: F401
+from mild_desk.models.enums import Role
 from mild_desk.models.tables import Provider
-from mild_desk.services import clinic
+from mild_desk.services import audit, clinic
 from tests.conftest import Clinic
 
 
@@ -174,8 +176,6 @@ def test_a_write_lock_held_elsewhere_is_sqlalchemys_operational_error(clinic_db:
     into one line), and nothing is written."""
     if not clinic_db.is_sqlite:
         pytest.skip("SQLite only: its file lock")
-    import sqlite3
-
     db = clinic_db.db
     with db.engine.connect() as conn:  # the pool hands this connection out again below
         conn.exec_driver_sql("PRAGMA busy_timeout = 0")
@@ -194,3 +194,30 @@ def test_a_write_lock_held_elsewhere_is_sqlalchemys_operational_error(clinic_db:
             ).first()
             is None
         )
+
+
+def test_a_plain_write_keeps_only_what_it_commits_and_takes_the_write_lock(
+    clinic_db: Clinic,
+) -> None:
+    """db.plain(write=True), the daily backup's unit of work without the ORM: an audit entry
+    kept only on commit, a valid chain, and the write lock taken at its start (a second writer
+    waits: on SQLite it gives up after the busy timeout)."""
+    db, admin = clinic_db.db, clinic_db.actor(Role.ADMIN)
+    before = audit.verify(db).events
+    with db.plain(write=True) as unit:
+        audit.record(unit, admin, "test.dropped", "test", 1)
+    assert audit.verify(db).events == before
+    with db.plain(write=True) as unit:
+        if clinic_db.is_sqlite:  # before it has written anything
+            other = sqlite3.connect(clinic_db.path, isolation_level=None, timeout=0)
+            try:
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+            finally:
+                other.close()
+        audit.record(unit, admin, "test.kept", "test", 2)
+        unit.commit()
+    result = audit.verify(db)
+    assert result.ok
+    assert result.events == before + 1
+    assert [e.action for e in audit.history(db, admin, entity="test", entity_id=2)] == ["test.kept"]

@@ -9,8 +9,9 @@ from mild_desk.services import demo
 from tests.ui.conftest import DEMO_NOW, Demo
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-# A fresh process, as the app starts (mild_desk.ui.app without the login dialog): it prints the
-# ORM modules loaded when the first board has loaded, and again two seconds later.
+# A fresh process, as the app starts (mild_desk.ui.app without the login dialog), the day's
+# automatic backup included: it prints the ORM modules loaded when the first board has loaded,
+# and again two seconds later.
 START = """
 import sys
 from datetime import datetime
@@ -27,6 +28,7 @@ ORM = ("sqlalchemy.orm", "sqlmodel", "pydantic", "mild_desk.models.tables")
 path, password, now = sys.argv[1:4]
 db = Database.open(f"sqlite:///{path}")
 clinic.initialise(db)
+assert backup.auto_backup(db) is not None  # the day's first start takes it (the app: a thread)
 app = QApplication([])
 actor = users.login(db, "sam", password)
 window = MainWindow(db, actor, clock=lambda: datetime.fromisoformat(now))

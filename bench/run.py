@@ -424,7 +424,8 @@ def write_report(
         "",
         "Median and p95 over n runs; the floor is the same statistic as the target (median, or "
         "p95 for search) of the cheapest program on the same stack, timed in the same run; "
-        "ratio = mild-desk / floor.",
+        "ratio = mild-desk / floor. Rows 1, 2, 5 and 6a time mild-desk and its floor in turns "
+        "(one of each, alternately), so a change in the machine's speed hits both.",
         "",
         "## The databases",
         "",
@@ -440,7 +441,9 @@ def write_report(
         "signs in through `users.login` (the password hash check included) instead of the "
         "interactive dialog, and does not start the daily backup thread. Before they run, "
         "mild_desk is compiled to bytecode (compileall into its `__pycache__`), as an install "
-        "has it: the floor's libraries start from their bytecode too.",
+        "has it: the floor's libraries start from their bytecode too. The app loads its ORM "
+        "300 ms after the first board (mild_desk/ui/main_window.py): row 7's peak is the "
+        "process's at that board, before the ORM is loaded.",
         "- Row 2 uses bench/ui_bench.py's week (ten providers, 300 booked appointments).",
         "- Row 6 uses bench/print_bench.py's demo-clinic documents.",
     ]

@@ -23,13 +23,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-
-from mild_desk.db import Database, Transaction, fetch, one_line, upgrade
+from mild_desk.db import Database, Transaction, one_line, upgrade
 from mild_desk.errors import InvalidInput, Refused
-from mild_desk.models.schema import user_account
 from mild_desk.models.types import UserId
-from mild_desk.services import audit
+from mild_desk.services import audit, users
 from mild_desk.services.base import Actor, parse_int, require, utcnow
 from mild_desk.services.clinic import clinic_in
 from mild_desk.services.files import in_path, out_path, why
@@ -489,13 +486,10 @@ def _is_database_file(path: Path, database: Path) -> bool:
 def _same_user_in(tx: Transaction, actor: Actor) -> Actor | None:
     """The restoring user as the restored database knows them (ids may differ between
     databases); None (recorded as "system", with `restored_by`) when the backup lacks them."""
-    user = fetch(tx.session, _USER_NAMED, {"name": actor.username}).first()
+    user = users.account(tx.session, actor.username)
     if user is None:
         return None
     return Actor(UserId(user.id), user.username, user.role, user.full_name)
-
-
-_USER_NAMED = sa.select(user_account).where(user_account.c.username == sa.bindparam("name"))
 
 
 def _create_private(path: Path) -> None:

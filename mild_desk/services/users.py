@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from mild_desk.db import Database, fetch
+from mild_desk.db import Database, Unit, fetch
 from mild_desk.errors import InvalidInput, Refused
 from mild_desk.models import schema
 from mild_desk.models.enums import Role
@@ -71,7 +71,7 @@ def add_user(
                 raise InvalidInput("the first user must be an admin", field="role")
         else:
             require(actor, "user.manage")
-        if fetch(session, _BY_USERNAME, {"name": name}).first() is not None:
+        if account(session, name) is not None:
             raise InvalidInput(f"{name!r} already exists", field="username")
         user = User(
             username=name,
@@ -130,7 +130,7 @@ def login(db: Database, username: str, password: str, *, now: datetime | None = 
     when = now or utcnow()
     name = (username or "").strip().lower()
     with db.plain() as unit:
-        user = fetch(unit, _BY_USERNAME, {"name": name}).first()
+        user = account(unit, name)
     if user is None:
         _HASHER.hash(password or "x")  # same cost as a real check: no timing hint
         raise LoginFailed("wrong user name or password", field="password")
@@ -162,6 +162,11 @@ def login(db: Database, username: str, password: str, *, now: datetime | None = 
             tx.commit()
     assert user.id is not None
     return Actor(UserId(user.id), user.username, user.role, user.full_name)
+
+
+def account(session: Unit, username: str) -> Any:
+    """The account named `username` (already folded to lower case) as a plain row, or None."""
+    return fetch(session, _BY_USERNAME, {"name": username}).first()
 
 
 _USER = schema.user_account
